@@ -151,7 +151,9 @@ def parse_hpoa(path: Path, known_terms: set[str] | None = None, source: str = "h
             else:
                 counts["course"] += 1
             refs = tuple(normalise_curie(r) if ":" in r else r for r in row["reference"].split(";") if r)
-            quals = [("evidence", row["evidence"]), ("aspect", aspect)]
+            quals = [("evidence", row["evidence"])]
+            if aspect in ("H", "M"):  # P, I and C are implied by the predicate
+                quals.append(("aspect", aspect))
             for key in ("frequency", "onset", "sex", "modifier", "biocuration"):
                 if row[key]:
                     quals.append((key, row[key]))

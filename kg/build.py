@@ -1,0 +1,182 @@
+"""Build the graph store from the configured sources, atomically.
+
+The new store is written to ``graph/stores/<id>.building``; only when every source has
+loaded is it renamed and ``graph/current`` switched to it, so an interrupted or failed
+build leaves the previous store intact. Guideline graphs (and the history) of the
+previous store are carried over.
+
+>>> # doctest: +SKIP
+>>> result = build_graph(Home(Path("~/.local/share/medkg")).ensure(), GraphConfig())
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from kg.config import GraphConfig, Home
+from kg.errors import ConfigError, SourceError
+from kg.records import SourceData
+from kg.sources.registry import SourceSpec, get_source, how_to_obtain, list_sources, resolve_files
+from kg.store import GraphInfo, GraphStore, GraphVersion, current_store_path, remove_store, switch_current
+from kg.errors import GraphNotBuilt
+from kg.vocab import META_GRAPH
+
+__all__ = ["build_graph", "BuildResult", "select_sources", "source_roots"]
+
+Progress = Callable[[str, int, int], None]  # (description, done, total)
+
+
+@dataclass
+class BuildResult:
+    store_path: Path
+    version: GraphVersion
+    sources: list[GraphInfo]
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+    skipped: dict[str, str] = field(default_factory=dict)  # optional source -> why it was not built
+
+
+def source_roots(home: Home, config: GraphConfig) -> list[Path]:
+    roots = [home.sources]
+    if config.mirror:
+        roots.append(Path(config.mirror).expanduser())
+    return roots
+
+
+def select_sources(home: Home, config: GraphConfig) -> tuple[list[tuple[SourceSpec, dict[str, Path]]], dict[str, str]]:
+    """The sources to build with their files, and the optional ones skipped (with why)."""
+    roots = source_roots(home, config)
+    wanted = list(config.sources)
+    auto = "auto" in wanted
+    specs = list_sources()
+    if not auto:
+        names = {s.name for s in specs}
+        for name in wanted:
+            if name not in names:
+                raise ConfigError(f"unknown source {name!r} in [graph] sources; known: {', '.join(sorted(names))}, auto")
+    chosen, skipped = [], {}
+    for spec in specs:
+        if not auto and spec.name not in wanted:
+            continue
+        files = resolve_files(spec, roots)
+        if files is None:
+            if auto:
+                skipped[spec.name] = f"files not found under {', '.join(map(str, roots))}; {how_to_obtain(spec)}"
+                continue
+            raise SourceError(f"source {spec.name!r}: files not found under {', '.join(map(str, roots))}. {how_to_obtain(spec)}")
+        chosen.append((spec, files))
+    # A source whose prerequisites are missing cannot be linked: skip it with the reason.
+    names = {s.name for s, _ in chosen}
+    kept = []
+    for spec, files in chosen:
+        missing = [a for a in spec.after if a not in names]
+        if missing:
+            skipped[spec.name] = f"needs source(s) {', '.join(missing)}"
+            continue
+        kept.append((spec, files))
+    return kept, skipped
+
+
+def build_graph(home: Home, config: GraphConfig, progress: Progress | None = None) -> BuildResult:
+    """Parse every selected source and write a new store; switch to it only on success."""
+    t0 = time.perf_counter()
+    home.ensure()
+    selected, skipped = select_sources(home, config)
+    stores_dir = home.graph / "stores"
+    stores_dir.mkdir(parents=True, exist_ok=True)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    building = stores_dir / f"{build_id}.building"
+    try:
+        previous = current_store_path(home.graph)
+    except GraphNotBuilt:
+        previous = None
+    total = len(selected) + 3
+    step = 0
+
+    def tick(desc: str) -> None:
+        nonlocal step
+        if progress:
+            progress(desc, step, total)
+        step += 1
+
+    datas: list[tuple[SourceSpec, SourceData]] = []
+    try:
+        for spec, files in selected:
+            tick(f"parsing {spec.name}")
+            datas.append((spec, spec.parse(files)))
+        tick("linking sources")
+        links = _link([d for _, d in datas])
+        store = GraphStore.create(building)
+        infos = []
+        for order, (spec, data) in enumerate(datas):
+            tick(f"writing {spec.name}")
+            info = store.load_source(data, license=spec.license, citation=spec.citation)
+            infos.append(info)
+            _set_order(store, info, order)
+        if links is not None:
+            info = store.load_source(links, license="derived from the sources above", citation="")
+            _set_order(store, info, len(datas))
+            infos.append(info)
+        tick("carrying over guidelines")
+        if previous is not None:
+            _carry_over(previous, store)
+        version = store.record_history("build", detail=json.dumps({"sources": [s.name for s, _ in selected]}))
+        store.close()
+        final = stores_dir / build_id
+        building.rename(final)
+        switch_current(home.graph, final)
+    except BaseException:
+        remove_store(building)
+        raise
+    if previous is not None and previous != final:
+        remove_store(previous)
+    if progress:
+        progress("done", total, total)
+    stats = {d.name: d.stats for _, d in datas}
+    if links is not None:
+        stats[links.name] = links.stats
+    return BuildResult(final, version, infos, stats, time.perf_counter() - t0, skipped)
+
+
+def _set_order(store: GraphStore, info: GraphInfo, order: int) -> None:
+    from kg.rdf import literal
+    from kg.vocab import MEDKG
+
+    store.bulk_load_lines([f"<{info.iri}> <{MEDKG}extra_order> {literal(str(order))} <{META_GRAPH}> ."])
+
+
+def _link(datas: list[SourceData]) -> SourceData | None:
+    if len(datas) < 2:
+        return None
+    try:
+        from kg.sources.linking import link_sources
+    except ImportError:
+        return None
+    links = link_sources(datas)
+    return links if links is not None and (links.edges or links.nodes) else None
+
+
+def _carry_over(previous: Path, store: GraphStore) -> None:
+    """Copy guideline graphs, their meta and the history from the previous store."""
+    old = GraphStore(previous, read_only=True)
+    try:
+        lines = []
+        for info in old.graphs():
+            if info.kind != "guideline":
+                continue
+            lines.extend(old.graph_lines(info.iri))
+        meta_lines = [line for line in old.graph_lines(META_GRAPH)]
+        keep = []
+        guideline_iris = {g.iri for g in old.graphs() if g.kind == "guideline"}
+        for line in meta_lines:
+            subject = line[1:line.index(">")]
+            if subject in guideline_iris or subject.startswith("urn:medkg:history:"):
+                keep.append(line)
+        store.bulk_load_lines(lines + keep)
+    finally:
+        old.close()
