@@ -5,8 +5,7 @@ loaded is it renamed and ``graph/current`` switched to it, so an interrupted or 
 build leaves the previous store intact. Guideline graphs (and the history) of the
 previous store are carried over.
 
->>> # doctest: +SKIP
->>> result = build_graph(Home(Path("~/.local/share/medkg")).ensure(), GraphConfig())
+>>> result = build_graph(Home(Path("~/.local/share/medkg")).ensure(), GraphConfig())  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -19,11 +18,11 @@ from pathlib import Path
 from typing import Callable
 
 from kg.config import GraphConfig, Home
-from kg.errors import ConfigError, SourceError
+from kg.errors import ConfigError, GraphNotBuilt, SourceError
 from kg.records import SourceData
 from kg.sources.registry import SourceSpec, get_source, how_to_obtain, list_sources, resolve_files
 from kg.store import GraphInfo, GraphStore, GraphVersion, current_store_path, remove_store, switch_current
-from kg.errors import GraphNotBuilt
+from kg.view import ViewBuilder, finish_view, save_base_view
 from kg.vocab import META_GRAPH
 
 __all__ = ["build_graph", "BuildResult", "select_sources", "source_roots"]
@@ -95,7 +94,7 @@ def build_graph(home: Home, config: GraphConfig, progress: Progress | None = Non
         previous = current_store_path(home.graph)
     except GraphNotBuilt:
         previous = None
-    total = len(selected) + 3
+    total = 2 * len(selected) + 3 + (len(selected) > 1)
     step = 0
 
     def tick(desc: str) -> None:
@@ -113,22 +112,31 @@ def build_graph(home: Home, config: GraphConfig, progress: Progress | None = Non
         links = _link([d for _, d in datas])
         store = GraphStore.create(building)
         infos = []
-        for order, (spec, data) in enumerate(datas):
-            tick(f"writing {spec.name}")
-            info = store.load_source(data, license=spec.license, citation=spec.citation)
-            infos.append(info)
-            _set_order(store, info, order)
+        builder = ViewBuilder()
+        to_write = [(spec.name, data, spec.license, spec.citation) for spec, data in datas]
         if links is not None:
-            info = store.load_source(links, license="derived from the sources above", citation="")
-            _set_order(store, info, len(datas))
+            to_write.append((links.name, links, "derived from the sources above", ""))
+            links = None
+        stats = {data.name: data.stats for _, data, _, _ in to_write}
+        datas.clear()
+        for order, (name, data, license_, citation) in enumerate(to_write):
+            tick(f"writing {name}")
+            info = store.load_source(data, license=license_, citation=citation, order=order)
             infos.append(info)
+            # The view is built from the very records just written; they are then dropped
+            # so that peak memory stays near one source plus the view.
+            builder.add_source_data(data, info.iri)
+            to_write[order] = (name, None, license_, citation)
+            del data
         tick("carrying over guidelines")
         if previous is not None:
             _carry_over(previous, store)
         version = store.record_history("build", detail=json.dumps({"sources": [s.name for s, _ in selected]}))
+        base = finish_view(builder.G, infos)
         store.close()
         final = stores_dir / build_id
         building.rename(final)
+        save_base_view(base, home.graph, infos)
         switch_current(home.graph, final)
     except BaseException:
         remove_store(building)
@@ -137,17 +145,7 @@ def build_graph(home: Home, config: GraphConfig, progress: Progress | None = Non
         remove_store(previous)
     if progress:
         progress("done", total, total)
-    stats = {d.name: d.stats for _, d in datas}
-    if links is not None:
-        stats[links.name] = links.stats
     return BuildResult(final, version, infos, stats, time.perf_counter() - t0, skipped)
-
-
-def _set_order(store: GraphStore, info: GraphInfo, order: int) -> None:
-    from kg.rdf import literal
-    from kg.vocab import MEDKG
-
-    store.bulk_load_lines([f"<{info.iri}> <{MEDKG}extra_order> {literal(str(order))} <{META_GRAPH}> ."])
 
 
 def _link(datas: list[SourceData]) -> SourceData | None:

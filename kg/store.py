@@ -98,6 +98,23 @@ class HistoryEntry:
     detail: str = ""
 
 
+def _source_lines(data: SourceData, graph: str, chunk_size: int = 20000) -> Iterator[list[str]]:
+    """A source's quad lines in a deterministic order, in chunks."""
+    chunk: list[str] = []
+    for node in data.nodes:
+        chunk.extend(node_quads(node, graph))
+        if len(chunk) >= chunk_size:
+            yield chunk
+            chunk = []
+    for edge in data.edges:
+        chunk.extend(edge_quads(edge, graph))
+        if len(chunk) >= chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def content_hash(lines: Iterable[str]) -> str:
     """Order-independent hash of a graph's quad lines (sorted, then hashed)."""
     h = hashlib.sha256()
@@ -178,18 +195,30 @@ class GraphStore:
         if lines:
             self._store.bulk_load(input=("\n".join(lines) + "\n").encode(), format=ox.RdfFormat.N_QUADS)
 
-    def load_source(self, data: SourceData, *, license: str, citation: str, active: bool = True) -> GraphInfo:
-        """Write one source version as its own named graph (bulk; used while building)."""
+    def load_source(self, data: SourceData, *, license: str, citation: str, active: bool = True,
+                    order: int = 0) -> GraphInfo:
+        """Write one source version as its own named graph (bulk; used while building).
+
+        The quads are streamed to a temporary N-Quads file (hashed on the way) and bulk
+        loaded from there, so memory stays flat however large the source is.
+        """
+        self._require_writable()
         graph = source_graph_iri(data.name, data.version)
-        lines: list[str] = []
-        for node in data.nodes:
-            lines.extend(node_quads(node, graph))
-        for edge in data.edges:
-            lines.extend(edge_quads(edge, graph))
-        lines = list(dict.fromkeys(lines))
-        info = GraphInfo(graph, "source", data.name, data.version, content_hash(lines), len(lines), active,
-                         license, citation, {"stats": json.dumps(data.stats, sort_keys=True)})
-        self.bulk_load_lines(lines)
+        digest = hashlib.sha256()
+        count = 0
+        tmp = self.path.parent / f".{self.path.name}.{data.name}.nq"
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                for chunk in _source_lines(data, graph):
+                    text = "\n".join(chunk) + "\n"
+                    digest.update(text.encode())
+                    out.write(text)
+                    count += len(chunk)
+            self._store.bulk_load(path=str(tmp), format=ox.RdfFormat.N_QUADS, lenient=True)
+        finally:
+            tmp.unlink(missing_ok=True)
+        info = GraphInfo(graph, "source", data.name, data.version, digest.hexdigest(), count, active,
+                         license, citation, {"stats": json.dumps(data.stats, sort_keys=True), "order": str(order)})
         self.bulk_load_lines(self._meta_lines(info))
         return info
 
