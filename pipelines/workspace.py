@@ -1,0 +1,95 @@
+"""The workspace: graph, extractor, ranker and literature index, loaded once and reused.
+
+A CLI command opens one for a single call; ``medkg serve`` opens one at start-up and
+answers every request from it. Each part loads lazily on first use (thread-safe), so
+``medkg search`` never pays for the graph and ``medkg extract`` never for the ranker.
+
+>>> ws = Workspace(load_settings(home="/tmp/medkg-doc-empty"))
+>>> ws.settings.model.ranker
+'auto'
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from functools import cached_property
+
+import networkx as nx
+
+from pipelines.config import Settings, load_settings
+
+__all__ = ["Workspace"]
+
+log = logging.getLogger(__name__)
+
+
+class Workspace:
+    """Lazily loaded, shared state for one MEDKG_HOME."""
+
+    def __init__(self, settings: Settings, ranker: str | None = None):
+        self.settings = settings
+        self.ranker_name = ranker or settings.model.ranker
+        self._lock = threading.RLock()
+        self.load_ms: dict[str, float] = {}
+
+    @classmethod
+    def open(cls, home=None, config_file=None, ranker: str | None = None) -> "Workspace":
+        return cls(load_settings(home=home, config_file=config_file), ranker=ranker)
+
+    def _timed(self, name: str, fn):
+        t0 = time.perf_counter()
+        value = fn()
+        self.load_ms[name] = round((time.perf_counter() - t0) * 1000, 1)
+        return value
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        from kg.view import load_view
+
+        with self._lock:
+            return self._timed("graph", lambda: load_view(self.settings.home))
+
+    @cached_property
+    def concept_index(self):
+        from kg.lookup import ConceptIndex
+
+        with self._lock:
+            return self._timed("concept_index", lambda: ConceptIndex(self.graph))
+
+    @cached_property
+    def extractor(self):
+        from kg.extract import build_extractor
+        from kg.terms import terms_from_graph
+
+        with self._lock:
+            G = self.graph
+            cache = self.settings.home.graph / "extractor"
+            return self._timed("extractor", lambda: build_extractor(terms_from_graph(G), cache_dir=cache))
+
+    @cached_property
+    def ranker(self):
+        from model.ranker import load_ranker
+
+        with self._lock:
+            G = self.graph
+            cache = self.settings.home.graph / "annotations"
+            return self._timed("ranker", lambda: load_ranker(G, self.settings.home.models, self.ranker_name,
+                                                             cache_dir=cache))
+
+    @cached_property
+    def literature(self):
+        """The literature index, or None when none has been built in this home."""
+        from retrieval import LiteratureIndex
+
+        with self._lock:
+            folder = self.settings.home.literature
+            return self._timed("literature", lambda: LiteratureIndex.open(folder, self.settings.retrieval))
+
+    def warm(self, literature: bool = True) -> "Workspace":
+        """Load every part now (the server does this at start-up)."""
+        _ = self.graph, self.concept_index, self.extractor, self.ranker
+        if literature:
+            _ = self.literature
+        return self
