@@ -1,3 +1,112 @@
-"""`medkg` commands of this group (see pipelines/cli/__init__.py)."""
+"""`medkg diagnose` and `medkg schema report`."""
 
-from pipelines.cli import app  # noqa: F401
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from kg.errors import InputError
+from pipelines.cli import app
+from pipelines.cli.common import ConfigOpt, HomeOpt, console, print_json, settings_from
+
+schema_app = typer.Typer(help="Print JSON Schemas of medkg's outputs.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+MAX_NOTE_BYTES = 5_000_000
+
+
+def read_note(path: str) -> tuple[str, str]:
+    """(name, text) of a note file or '-' (stdin); non-UTF-8 or binary input is an InputError."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_NOTE_BYTES + 1)
+        name = "stdin"
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"note file {path} does not exist")
+        if p.is_dir():
+            raise InputError(f"{path} is a folder; give note files")
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_NOTE_BYTES + 1)
+        name = p.name
+    if len(data) > MAX_NOTE_BYTES:
+        raise InputError(f"note {name} is larger than {MAX_NOTE_BYTES // 1_000_000} MB")
+    if b"\x00" in data:
+        raise InputError(f"note {name} looks like binary data, not text")
+    try:
+        return name, data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"note {name} is not UTF-8 text (invalid byte at position {err.start})") from None
+
+
+@app.command("diagnose")
+def diagnose_cmd(
+    notes: Annotated[Optional[list[str]], typer.Argument(help="Note files (one report each), or - for stdin.")] = None,
+    phenopacket: Annotated[Optional[Path], typer.Option(help="A GA4GH Phenopacket v2 JSON file.")] = None,
+    hpo: Annotated[Optional[list[str]], typer.Option("--hpo", help="A present phenotype id (repeatable), e.g. HP:0001166.")] = None,
+    absent: Annotated[Optional[list[str]], typer.Option("--absent", help="An explicitly absent phenotype id (repeatable).")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many diagnoses.")] = 10,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one report as JSON.")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON report per line (several inputs).")] = False,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report to this file.")] = None,
+    no_literature: Annotated[bool, typer.Option("--no-literature", help="Skip the literature search.")] = False,
+    ranker: Annotated[Optional[str], typer.Option(help="auto, lr, resnik or transformer.")] = None,
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Rank diagnoses for a note (or phenopacket / HPO ids), with evidence paths, literature and treatments."""
+    from pipelines.diagnose import diagnose
+    from pipelines.workspace import Workspace
+
+    if json_out and jsonl:
+        raise InputError("choose one of --json and --jsonl")
+    inputs: list[dict] = []
+    for path in notes or []:
+        inputs.append({"notes": [read_note(path)]})
+    if phenopacket is not None or hpo or absent:
+        pp = None
+        if phenopacket is not None:
+            try:
+                pp = json.loads(Path(phenopacket).read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise InputError(f"phenopacket file {phenopacket} does not exist") from None
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                raise InputError(f"phenopacket file {phenopacket} is not valid JSON: {err}") from None
+        inputs.append({"phenopacket": pp, "hpo": hpo or [], "absent": absent or []})
+    if not inputs:
+        raise InputError("nothing to diagnose: give note files, - for stdin, --phenopacket FILE or --hpo IDs")
+    if json_out and len(inputs) > 1:
+        raise InputError(f"--json prints one report but {len(inputs)} inputs were given; use --jsonl")
+    ws = Workspace(settings_from(home, config), ranker=ranker)
+    reports = [diagnose(ws, top_k=top, with_literature=not no_literature, **inp) for inp in inputs]
+    if html is not None:
+        from pipelines.html import render_report_html
+
+        html.write_text("\n".join(render_report_html(r) for r in reports[:1]), encoding="utf-8")
+        if len(reports) > 1:
+            for i, r in enumerate(reports[1:], start=2):
+                html.with_name(f"{html.stem}-{i}{html.suffix}").write_text(render_report_html(r), encoding="utf-8")
+    if json_out:
+        sys.stdout.write(reports[0].model_dump_json(indent=2) + "\n")
+    elif jsonl:
+        for r in reports:
+            sys.stdout.write(r.model_dump_json() + "\n")
+    elif html is None:
+        from pipelines.render import render_report
+
+        for r in reports:
+            render_report(r, console)
+    else:
+        console.print(f"wrote {html}")
+
+
+@schema_app.command("report")
+def schema_report() -> None:
+    """The JSON Schema of the diagnosis report (the one model every output uses)."""
+    from pipelines.report import DiagnosisReport
+
+    print_json(DiagnosisReport.model_json_schema())
