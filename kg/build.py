@@ -25,7 +25,7 @@ from kg.store import GraphInfo, GraphStore, GraphVersion, current_store_path, re
 from kg.view import ViewBuilder, finish_view, save_base_view
 from kg.vocab import META_GRAPH
 
-__all__ = ["build_graph", "BuildResult", "select_sources", "source_roots"]
+__all__ = ["build_graph", "write_store", "BuildResult", "select_sources", "source_roots"]
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
 
@@ -83,19 +83,46 @@ def select_sources(home: Home, config: GraphConfig) -> tuple[list[tuple[SourceSp
 
 def build_graph(home: Home, config: GraphConfig, progress: Progress | None = None) -> BuildResult:
     """Parse every selected source and write a new store; switch to it only on success."""
-    t0 = time.perf_counter()
     home.ensure()
     selected, skipped = select_sources(home, config)
+    parsed: list[tuple[SourceSpec, SourceData]] = []
+    total = 2 * len(selected) + 3 + (len(selected) > 1)
+    for i, (spec, files) in enumerate(selected):
+        if progress:
+            progress(f"parsing {spec.name}", i, total)
+        parsed.append((spec, spec.parse(files)))
+    if progress:
+        progress("linking sources", len(selected), total)
+    links = _link([d for _, d in parsed])
+    entries = [(d, spec.license, spec.citation) for spec, d in parsed]
+    parsed.clear()
+    if links is not None:
+        entries.append((links, "derived from the sources above", ""))
+    result = write_store(home, entries, progress=progress, step0=len(selected) + 1, total=total)
+    result.skipped = skipped
+    return result
+
+
+def write_store(home: Home, entries: list[tuple[SourceData, str, str]], progress: Progress | None = None,
+                step0: int = 0, total: int | None = None) -> BuildResult:
+    """Write parsed sources ``(data, licence, citation)`` as a new store and switch to it atomically.
+
+    The list is consumed: each source's records are dropped once written and added to the
+    view, so peak memory stays near one source plus the view.
+    """
+    t0 = time.perf_counter()
+    home.ensure()
     stores_dir = home.graph / "stores"
     stores_dir.mkdir(parents=True, exist_ok=True)
-    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.perf_counter_ns() % 100000}"
     building = stores_dir / f"{build_id}.building"
+    final = stores_dir / build_id
     try:
         previous = current_store_path(home.graph)
     except GraphNotBuilt:
         previous = None
-    total = 2 * len(selected) + 3 + (len(selected) > 1)
-    step = 0
+    total = total if total is not None else len(entries) + 2
+    step = step0
 
     def tick(desc: str) -> None:
         nonlocal step
@@ -103,49 +130,43 @@ def build_graph(home: Home, config: GraphConfig, progress: Progress | None = Non
             progress(desc, step, total)
         step += 1
 
-    datas: list[tuple[SourceSpec, SourceData]] = []
+    stats = {data.name: data.stats for data, _, _ in entries}
+    names = [data.name for data, _, _ in entries]
     try:
-        for spec, files in selected:
-            tick(f"parsing {spec.name}")
-            datas.append((spec, spec.parse(files)))
-        tick("linking sources")
-        links = _link([d for _, d in datas])
         store = GraphStore.create(building)
         infos = []
         builder = ViewBuilder()
-        to_write = [(spec.name, data, spec.license, spec.citation) for spec, data in datas]
-        if links is not None:
-            to_write.append((links.name, links, "derived from the sources above", ""))
-            links = None
-        stats = {data.name: data.stats for _, data, _, _ in to_write}
-        datas.clear()
-        for order, (name, data, license_, citation) in enumerate(to_write):
-            tick(f"writing {name}")
+        for order in range(len(entries)):
+            data, license_, citation = entries[order]
+            tick(f"writing {data.name}")
             info = store.load_source(data, license=license_, citation=citation, order=order)
             infos.append(info)
-            # The view is built from the very records just written; they are then dropped
-            # so that peak memory stays near one source plus the view.
             builder.add_source_data(data, info.iri)
-            to_write[order] = (name, None, license_, citation)
+            entries[order] = (None, license_, citation)  # type: ignore[assignment]
             del data
         tick("carrying over guidelines")
         if previous is not None:
             _carry_over(previous, store)
-        version = store.record_history("build", detail=json.dumps({"sources": [s.name for s, _ in selected]}))
+        version = store.record_history("build", detail=json.dumps({"sources": names}))
         base = finish_view(builder.G, infos)
         store.close()
-        final = stores_dir / build_id
         building.rename(final)
         save_base_view(base, home.graph, infos)
         switch_current(home.graph, final)
     except BaseException:
         remove_store(building)
+        if final.exists() and (previous is None or final != previous):
+            try:
+                if current_store_path(home.graph) != final:
+                    remove_store(final)
+            except GraphNotBuilt:
+                remove_store(final)
         raise
     if previous is not None and previous != final:
         remove_store(previous)
     if progress:
         progress("done", total, total)
-    return BuildResult(final, version, infos, stats, time.perf_counter() - t0, skipped)
+    return BuildResult(final, version, infos, stats, time.perf_counter() - t0)
 
 
 def _link(datas: list[SourceData]) -> SourceData | None:
@@ -163,18 +184,23 @@ def _carry_over(previous: Path, store: GraphStore) -> None:
     """Copy guideline graphs, their meta and the history from the previous store."""
     old = GraphStore(previous, read_only=True)
     try:
+        # graph_lines() gives triples (`s p o .`); put each back into its named graph, or it
+        # would land in the default graph, where neither the meta graph nor the view sees it.
+        def in_graph(line: str, graph: str) -> str:
+            return f"{line[:-1].rstrip()} <{graph}> ."
+
         lines = []
         for info in old.graphs():
             if info.kind != "guideline":
                 continue
-            lines.extend(old.graph_lines(info.iri))
+            lines.extend(in_graph(line, info.iri) for line in old.graph_lines(info.iri))
         meta_lines = [line for line in old.graph_lines(META_GRAPH)]
         keep = []
         guideline_iris = {g.iri for g in old.graphs() if g.kind == "guideline"}
         for line in meta_lines:
             subject = line[1:line.index(">")]
             if subject in guideline_iris or subject.startswith("urn:medkg:history:"):
-                keep.append(line)
+                keep.append(in_graph(line, META_GRAPH))
         store.bulk_load_lines(lines + keep)
     finally:
         old.close()

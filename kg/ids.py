@@ -77,19 +77,9 @@ def resolve(G: nx.MultiDiGraph, concept_id: str) -> str:
 
 def equivalents(G: nx.MultiDiGraph, concept_id: str) -> set[str]:
     """Every node connected to ``concept_id`` by same_as edges (either direction), itself included."""
-    start = resolve(G, concept_id)
-    seen, stack = {start}, [start]
-    while stack:
-        cur = stack.pop()
-        for _, nbr, data in G.out_edges(cur, data=True):
-            if data.get("predicate") == SAME_AS and nbr not in seen:
-                seen.add(nbr)
-                stack.append(nbr)
-        for nbr, _, data in G.in_edges(cur, data=True):
-            if data.get("predicate") == SAME_AS and nbr not in seen:
-                seen.add(nbr)
-                stack.append(nbr)
-    return seen
+    from kg.paths import same_as_closure
+
+    return same_as_closure(G, resolve(G, concept_id))
 
 
 def canonical(G: nx.MultiDiGraph, concept_id: str) -> str:

@@ -16,6 +16,7 @@ provenance.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from typing import Iterable
 
@@ -23,21 +24,59 @@ import networkx as nx
 
 from kg.errors import ConceptNotFound
 
-__all__ = ["hierarchy_path", "evidence_path", "annotation_edges", "EdgeRef", "ancestors_within"]
+__all__ = ["hierarchy_path", "evidence_path", "annotation_edges", "EdgeRef", "ancestors_within", "n_children",
+           "same_as_closure", "hierarchy_index", "HierarchyIndex"]
 
 EdgeRef = tuple[str, str, str, dict]  # (subject, object, key, data)
 
 _LINKS = ("subclass_of", "same_as")
 
 
+class HierarchyIndex:
+    """subclass_of parents/children and same_as neighbours of every node, for fast walks.
+
+    High-degree phenotypes have thousands of incoming has_phenotype edges; walking the
+    hierarchy through ``G.in_edges`` would scan them all, so the links are indexed once
+    per graph. The view is read-only once loaded; code that changes a graph after walking it
+    calls :func:`hierarchy_index` with ``refresh=True``.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph):
+        self.parents: dict[str, list[tuple[str, str]]] = {}
+        self.children: dict[str, list[tuple[str, str]]] = {}
+        self.same: dict[str, list[tuple[str, str, str]]] = {}
+        for u, v, key, data in G.edges(keys=True, data=True):
+            pred = data.get("predicate")
+            if pred == "subclass_of":
+                self.parents.setdefault(u, []).append((v, key))
+                self.children.setdefault(v, []).append((u, key))
+            elif pred == "same_as":
+                self.same.setdefault(u, []).append((v, u, key))   # (neighbour, edge subject, key)
+                self.same.setdefault(v, []).append((u, u, key))
+
+
+_INDEXES: "weakref.WeakKeyDictionary[nx.MultiDiGraph, HierarchyIndex]" = weakref.WeakKeyDictionary()
+
+
+def hierarchy_index(G: nx.MultiDiGraph, refresh: bool = False) -> HierarchyIndex:
+    """The (cached) hierarchy index of ``G``."""
+    index = None if refresh else _INDEXES.get(G)
+    if index is None:
+        index = HierarchyIndex(G)
+        _INDEXES[G] = index
+    return index
+
+
 def _steps(G: nx.MultiDiGraph, node: str, upward_only: bool) -> Iterable[tuple[str, EdgeRef]]:
-    for _, nbr, key, data in G.out_edges(node, keys=True, data=True):
-        if data.get("predicate") in _LINKS:
-            yield nbr, (node, nbr, key, data)
-    for nbr, _, key, data in G.in_edges(node, keys=True, data=True):
-        pred = data.get("predicate")
-        if pred == "same_as" or (pred == "subclass_of" and not upward_only):
-            yield nbr, (nbr, node, key, data)
+    index = hierarchy_index(G)
+    for parent, key in index.parents.get(node, ()):
+        yield parent, (node, parent, key, G[node][parent][key])
+    for other, subject, key in index.same.get(node, ()):
+        obj = node if subject != node else other
+        yield other, (subject, obj, key, G[subject][obj][key])
+    if not upward_only:
+        for child, key in index.children.get(node, ()):
+            yield child, (child, node, key, G[child][node][key])
 
 
 def hierarchy_path(G: nx.MultiDiGraph, source: str, target: str, max_len: int = 12) -> list[EdgeRef] | None:
@@ -85,13 +124,10 @@ def _bfs(G: nx.MultiDiGraph, start: str, goal: str, max_len: int) -> list[EdgeRe
 def annotation_edges(G: nx.MultiDiGraph, disease: str, phenotype: str,
                      predicates: tuple[str, ...] = ("has_phenotype",)) -> list[EdgeRef]:
     """Every edge disease -[predicate]-> phenotype (one per source row), with its data."""
-    if disease not in G:
+    if disease not in G or phenotype not in G[disease]:
         return []
-    out = []
-    for _, obj, key, data in G.out_edges(disease, keys=True, data=True):
-        if obj == phenotype and data.get("predicate") in predicates:
-            out.append((disease, obj, key, data))
-    return out
+    return [(disease, phenotype, key, data) for key, data in G[disease][phenotype].items()
+            if data.get("predicate") in predicates]
 
 
 def evidence_path(G: nx.MultiDiGraph, finding: str, disease: str, matched: str | None = None,
@@ -121,16 +157,35 @@ def evidence_path(G: nx.MultiDiGraph, finding: str, disease: str, matched: str |
     return best or []
 
 
-def ancestors_within(G: nx.MultiDiGraph, node: str, max_depth: int, predicate: str = "subclass_of") -> dict[str, int]:
-    """Ancestors of ``node`` along ``predicate`` edges, with their distance (1 = parent)."""
+def ancestors_within(G: nx.MultiDiGraph, node: str, max_depth: int) -> dict[str, int]:
+    """subclass_of ancestors of ``node`` with their distance (1 = parent)."""
+    index = hierarchy_index(G)
     out: dict[str, int] = {}
     frontier = [node]
     for depth in range(1, max_depth + 1):
         nxt = []
         for cur in frontier:
-            for _, parent, data in G.out_edges(cur, data=True):
-                if data.get("predicate") == predicate and parent not in out and parent != node:
+            for parent, _ in index.parents.get(cur, ()):
+                if parent not in out and parent != node:
                     out[parent] = depth
                     nxt.append(parent)
         frontier = nxt
     return out
+
+
+def n_children(G: nx.MultiDiGraph, node: str) -> int:
+    """Number of direct subclass_of children."""
+    return len(hierarchy_index(G).children.get(node, ()))
+
+
+def same_as_closure(G: nx.MultiDiGraph, node: str) -> set[str]:
+    """``node`` and every node linked to it by same_as edges (either direction)."""
+    index = hierarchy_index(G)
+    seen, stack = {node}, [node]
+    while stack:
+        cur = stack.pop()
+        for other, _, _ in index.same.get(cur, ()):
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen

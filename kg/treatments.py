@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from kg.paths import ancestors_within
+from kg.paths import ancestors_within, n_children, same_as_closure
 
 __all__ = ["TreatmentOption", "treatment_options", "PREDICATE_WEIGHT", "PARENT_DISCOUNT"]
 
@@ -59,36 +59,17 @@ class TreatmentOption:
         return ""
 
 
-def _equivalents(G: nx.MultiDiGraph, node: str) -> set[str]:
-    seen, stack = {node}, [node]
-    while stack:
-        cur = stack.pop()
-        for _, nbr, d in G.out_edges(cur, data=True):
-            if d.get("predicate") == "same_as" and nbr not in seen:
-                seen.add(nbr)
-                stack.append(nbr)
-        for nbr, _, d in G.in_edges(cur, data=True):
-            if d.get("predicate") == "same_as" and nbr not in seen:
-                seen.add(nbr)
-                stack.append(nbr)
-    return seen
-
-
-def _n_children(G: nx.MultiDiGraph, node: str) -> int:
-    return sum(1 for _, _, d in G.in_edges(node, data=True) if d.get("predicate") == "subclass_of")
-
-
 def treatment_options(G: nx.MultiDiGraph, disease: str, probability: float = 1.0,
                       include_parents: bool = True) -> list[TreatmentOption]:
     """Ranked drugs for ``disease`` (best first); [] when the graph has none."""
     if disease not in G:
         return []
-    equivalents = _equivalents(G, disease)
+    equivalents = same_as_closure(G, disease)
     targets: dict[str, tuple[str, int]] = {d: ("self" if d == disease else "equivalent", 0) for d in equivalents}
     if include_parents:
         for eq in list(equivalents):
             for parent, depth in ancestors_within(G, eq, MAX_PARENT_DEPTH).items():
-                if parent in targets or _n_children(G, parent) > TOO_GENERAL_DESCENDANTS:
+                if parent in targets or n_children(G, parent) > TOO_GENERAL_DESCENDANTS:
                     continue
                 targets[parent] = ("parent", depth)
     # Drugs some source says are not indicated for this disease (or an equivalent) are excluded,
@@ -97,11 +78,15 @@ def treatment_options(G: nx.MultiDiGraph, disease: str, probability: float = 1.0
     for target in equivalents:
         for drug, _, d in G.in_edges(target, data=True):
             if d.get("predicate") == "not_indicated_for":
-                blocked |= _equivalents(G, drug)
+                blocked |= same_as_closure(G, drug)
     best: dict[str, TreatmentOption] = {}
     for target, (via, depth) in targets.items():
-        parent_blocked = {drug for drug, _, d in G.in_edges(target, data=True) if d.get("predicate") == "not_indicated_for"}
-        for drug, _, d in G.in_edges(target, data=True):
+        edges = [(drug, d) for drug, _, d in G.in_edges(target, data=True)
+                 if d.get("predicate") in PREDICATE_WEIGHT or d.get("predicate") == "not_indicated_for"]
+        if not edges:
+            continue
+        parent_blocked = {drug for drug, d in edges if d.get("predicate") == "not_indicated_for"}
+        for drug, d in edges:
             pred = d.get("predicate")
             if pred not in PREDICATE_WEIGHT or drug in blocked or drug in parent_blocked:
                 continue
@@ -113,7 +98,7 @@ def treatment_options(G: nx.MultiDiGraph, disease: str, probability: float = 1.0
                 d.get("source", ""), d.get("source_version", ""), tuple(d.get("references", ())), evidence,
                 round(score, 6))
             # one entry per drug (an equivalent drug id from another source counts as the same drug)
-            group = min(_equivalents(G, drug))
+            group = min(same_as_closure(G, drug))
             if group not in best or option.score > best[group].score:
                 best[group] = option
     return sorted(best.values(), key=lambda o: (-o.score, o.drug_label, o.drug))
