@@ -98,39 +98,49 @@ class ConText:
             self.matcher.add(name, list(nlp.tokenizer.pipe(phrases)))
             self._by_key[nlp.vocab.strings[name]] = key
 
-    def _triggers(self, doc: Doc, targets: list[tuple[int, int]]):
+    def _triggers(self, doc: Doc, targets: list[tuple[int, int]], sent_of) -> dict[int, list[tuple]]:
+        """Triggers that count, grouped by the start of their sentence."""
         cdoc, index = without_spaces(doc)
-        found = [(*to_doc_span(index, s, e), *self._by_key[k]) for k, s, e in self.matcher(cdoc)]
-        pseudo = [(s, e, c) for s, e, c, d, _ in found if d == "pseudo"]
-        out = []
-        for s, e, cat, direction, limit in found:
-            if direction == "pseudo":
-                continue
-            if any(ps < e and s < pe and pc == cat and (pe - ps) >= (e - s) for ps, pe, pc in pseudo):
-                continue
-            if direction != "terminate" and any(ts <= s and e <= te for ts, te in targets):
-                continue  # part of a concept's own name ("Absent thumb")
-            out.append((s, e, cat, direction, limit))
-        # within a category, a trigger inside a longer one of the same category is dropped
-        out.sort(key=lambda t: (t[0], -(t[1] - t[0])))
-        kept = []
-        for t in out:
-            if any(k[2] == t[2] and k[0] <= t[0] and t[1] <= k[1] and k != t for k in kept):
-                continue
-            kept.append(t)
-        return kept
+        by_sent: dict[int, list[tuple]] = {}
+        for k, s, e in self.matcher(cdoc):
+            s, e = to_doc_span(index, s, e)
+            by_sent.setdefault(sent_of(s)[0], []).append((s, e, *self._by_key[k]))
+        owner = {}
+        for n, (ts, te) in enumerate(targets):
+            for i in range(ts, te):
+                owner[i] = n
+        out: dict[int, list[tuple]] = {}
+        for sent, found in by_sent.items():
+            pseudo = [(s, e, c) for s, e, c, d, _ in found if d == "pseudo"]
+            kept: list[tuple] = []
+            for t in sorted(found, key=lambda t: (t[0], -(t[1] - t[0]))):
+                s, e, cat, direction, limit = t
+                if direction == "pseudo":
+                    continue
+                if any(ps < e and s < pe and pc == cat and (pe - ps) >= (e - s) for ps, pe, pc in pseudo):
+                    continue
+                if direction != "terminate" and s in owner and owner.get(e - 1) == owner[s]:
+                    ts, te = targets[owner[s]]
+                    if ts <= s and e <= te:
+                        continue  # part of a concept's own name ("Absent thumb")
+                # within a category, a trigger inside a longer one of the same category is dropped
+                if any(k[2] == cat and k[0] <= s and e <= k[1] for k in kept):
+                    continue
+                kept.append(t)
+            out[sent] = kept
+        return out
 
     def assert_spans(self, doc: Doc, targets: list[tuple[int, int]]) -> list[Assertion]:
         """One :class:`Assertion` per (start, end) token span of ``doc``."""
         if not targets:
             return []
-        triggers = self._triggers(doc, targets)
         sent_of = _sentence_bounds(doc)
+        triggers = self._triggers(doc, targets, sent_of)
         results = []
         for ts, te in targets:
             s_start, s_end = sent_of(ts)
             hits: dict[str, tuple[int, str]] = {}
-            local = [t for t in triggers if s_start <= t[0] < s_end]
+            local = triggers.get(s_start, ())
             terms = [t for t in local if t[3] == "terminate"]
             for s, e, cat, direction, limit in local:
                 if direction == "terminate":

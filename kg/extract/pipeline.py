@@ -127,7 +127,8 @@ class _Annotate:
         headers = [(s.start, s.start + len(s.header)) for s in sections]
         # a section header is not a finding ("FAMILY HISTORY" is also an HPO term)
         doc.ents = [e for e in doc.ents if not any(hs <= e.start_char < he for hs, he in headers)]
-        targets: list[tuple[int, int]] = [(e.start, e.end) for e in doc.ents]
+        ents = list(doc.ents)
+        targets: list[tuple[int, int]] = [(e.start, e.end) for e in ents]
         kept_values = []
         for v in values:
             span = doc.char_span(v.start, v.end, alignment_mode="expand")
@@ -137,11 +138,11 @@ class _Annotate:
         assertions = self.context.assert_spans(doc, targets)
         rows = []
         for i, a in enumerate(assertions):
-            if i < len(doc.ents):
-                e = doc.ents[i]
+            if i < len(ents):
+                e = ents[i]
                 cid, start, end, text_, value, threshold = e.kb_id_, e.start_char, e.end_char, e.text, "", ""
             else:
-                v = kept_values[i - len(doc.ents)]
+                v = kept_values[i - len(ents)]
                 cid, start, end, text_, value, threshold = v.concept_id, v.start, v.end, text[v.start:v.end], v.value, v.threshold
             sec = section_at(sections, start, starts)
             a = _section_rules(a, sec, sections, starts, start)

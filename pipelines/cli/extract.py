@@ -1,3 +1,61 @@
-"""`medkg` commands of this group (see pipelines/cli/__init__.py)."""
+"""`medkg extract FILE|-`: the concepts a note mentions, with assertions (a thin wrapper over kg.extract)."""
 
-from pipelines.cli import app  # noqa: F401
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kg.errors import InputError
+from pipelines.cli import app
+from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
+
+__all__ = ["extract", "extractor_for_home"]
+
+
+def extractor_for_home(home):
+    """An extractor over the terms of the home's graph, its matcher cached under ``graph/extractor``."""
+    from kg.extract import build_extractor
+    from kg.terms import terms_from_graph
+
+    view = importlib.import_module("kg.view")  # written alongside; imported late so tests can patch it
+    G = view.load_view(home)
+    return build_extractor(terms_from_graph(G), cache_dir=Path(home.graph) / "extractor")
+
+
+def _read(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    path = Path(file)
+    if not path.is_file():
+        raise InputError(f"note file {file} does not exist (give a path, or - for standard input)")
+    return path.read_bytes()
+
+
+@app.command("extract")
+def extract(
+    file: Annotated[str, typer.Argument(help="A clinical note (UTF-8 text file), or - to read standard input.")],
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find graph concepts in a note: findings with negation, uncertainty, time, experiencer and section."""
+    settings = settings_from(home, config)
+    data = _read(file)
+    extractor = extractor_for_home(settings.home)
+    result = extractor.extract(data)
+    if json_out:
+        print_json(result.to_dict())
+        return
+    ctx = result.context
+    console.print(f"patient: age {ctx.age_years if ctx.age_years is not None else '?'}, sex {ctx.sex or '?'}"
+                  f"; {len(result.findings)} findings in {len(result.sections)} sections")
+    table = Table("concept", "label", "text", "assertion", "trigger", "section")
+    for f in result.findings:
+        text = f.text if not f.value else f"{f.text} ({f.threshold})"
+        table.add_row(f.concept_id, f.label, text, f.assertion, f.trigger, f.section)
+    console.print(table)
