@@ -1,0 +1,220 @@
+"""Dense retrieval: a FAISS index behind an id map, described by one factory string.
+
+Vectors are unit length and compared by inner product (cosine). The index type is a FAISS
+``index_factory`` string from ``[retrieval] index_factory``: ``"Flat"`` (exact; the default),
+``"HNSW32,Flat"`` (graph, fast approximate search for large corpora), ``"IVF1024,Flat"``
+(inverted lists; trained on the vectors present when the index is (re)built, needs at
+least as many vectors as lists).
+
+The live vectors and their keys are kept beside the FAISS index (``vectors.npy``,
+``keys.npy``), so any index type can be rebuilt without re-encoding.
+
+**Removal policy.**
+
+- Flat (behind ``IndexIDMap2``) and IVF (native ids) remove vectors with ``remove_ids``.
+- Index types that cannot remove (HNSW: ``remove_ids`` raises) get *tombstones*: the key
+  is recorded as dead, its vector dropped from ``vectors.npy``, and query results are
+  filtered (searching deeper until ``k`` live hits are found or the index is exhausted).
+  Once tombstones pass ``tombstone_rebuild_fraction`` of the vectors in the FAISS index
+  (default 0.2), the index is rebuilt from the live vectors and the tombstones cleared.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> vecs = rng.normal(size=(50, 8)).astype("float32")
+>>> vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+>>> idx = DenseIndex(dim=8, factory="HNSW16,Flat")
+>>> idx.add(np.arange(100, 150), vecs)
+>>> idx.search(vecs[3], k=1)[0][0]
+103
+>>> idx.remove([103]); 103 in [key for key, _ in idx.search(vecs[3], k=5)]
+False
+>>> len(idx), idx.tombstones
+(49, 1)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from kg.errors import ConfigError, InputError
+
+__all__ = ["DenseIndex"]
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+class DenseIndex:
+    """A FAISS index over integer keys, with removal for every index type.
+
+    Parameters
+    ----------
+    dim : int
+        Vector dimension.
+    factory : str
+        FAISS ``index_factory`` string (metric: inner product).
+    ef_search, nprobe : int
+        HNSW ``efSearch`` and IVF ``nprobe``, applied at search time.
+    rebuild_fraction : float
+        Tombstone fraction past which a non-removing index is rebuilt.
+    """
+
+    def __init__(self, dim: int, factory: str = "Flat", ef_search: int = 128, nprobe: int = 16, rebuild_fraction: float = 0.2) -> None:
+        self.dim = int(dim)
+        self.factory = factory
+        self.ef_search = ef_search
+        self.nprobe = nprobe
+        self.rebuild_fraction = rebuild_fraction
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.vectors = np.zeros((0, self.dim), dtype=np.float32)
+        self._dead: set[int] = set()
+        self._index = self._new_index()
+
+    # -- construction ---------------------------------------------------------------------------
+    def _new_index(self):
+        faiss = _faiss()
+        try:
+            base = faiss.index_factory(self.dim, self.factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as err:
+            first = str(err).strip().splitlines()[-1] if str(err).strip() else ""
+            raise ConfigError(
+                f"[retrieval] index_factory {self.factory!r} is not a valid FAISS factory string "
+                f"(e.g. 'Flat', 'HNSW32,Flat', 'IVF1024,Flat'): {first}"
+            ) from None
+        self._ivf = faiss.try_extract_index_ivf(base) if hasattr(faiss, "try_extract_index_ivf") else None
+        if self._ivf is not None:
+            return base  # IVF stores ids natively and supports remove_ids
+        if isinstance(base, faiss.IndexFlat):
+            return faiss.IndexIDMap2(base)
+        return faiss.IndexIDMap(base)
+
+    def _set_search_params(self) -> None:
+        faiss = _faiss()
+        inner = faiss.downcast_index(self._index.index) if hasattr(self._index, "id_map") else self._index
+        if hasattr(inner, "hnsw"):
+            inner.hnsw.efSearch = int(self.ef_search)
+        if self._ivf is not None:
+            self._ivf.nprobe = int(self.nprobe)
+
+    def _check(self, vecs: np.ndarray, what: str) -> np.ndarray:
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        if vecs.ndim == 1:
+            vecs = vecs[None, :]
+        if vecs.ndim != 2 or vecs.shape[1] != self.dim:
+            raise InputError(f"{what} have shape {vecs.shape}; the index holds vectors of dimension {self.dim}")
+        return vecs
+
+    # -- writes ----------------------------------------------------------------------------------
+    def add(self, keys: Sequence[int], vecs: np.ndarray) -> None:
+        """Add vectors under ``keys`` (keys must be new)."""
+        vecs = self._check(vecs, "vectors to add")
+        keys = np.asarray(keys, dtype=np.int64)
+        if keys.shape[0] != vecs.shape[0]:
+            raise InputError(f"{keys.shape[0]} keys but {vecs.shape[0]} vectors")
+        if keys.shape[0] == 0:
+            return
+        self.keys = np.concatenate([self.keys, keys])
+        self.vectors = np.concatenate([self.vectors, vecs])
+        if not self._index.is_trained:
+            self.rebuild()  # trains on every vector present
+        else:
+            self._index.add_with_ids(vecs, keys)
+
+    def remove(self, keys: Sequence[int]) -> None:
+        """Remove keys (unknown keys are ignored); tombstones where FAISS cannot remove."""
+        faiss = _faiss()
+        keys = np.asarray(sorted({int(k) for k in keys}), dtype=np.int64)
+        if keys.size == 0:
+            return
+        keep = ~np.isin(self.keys, keys)
+        present = self.keys[~keep]
+        self.keys, self.vectors = self.keys[keep], self.vectors[keep]
+        if present.size == 0:
+            return
+        try:
+            self._index.remove_ids(faiss.IDSelectorBatch(present.size, faiss.swig_ptr(present)))
+        except RuntimeError:
+            self._dead.update(int(k) for k in present)
+            if len(self._dead) > self.rebuild_fraction * max(self._index.ntotal, 1):
+                self.rebuild()
+
+    def rebuild(self) -> None:
+        """A fresh index from the live vectors (trains IVF; clears tombstones)."""
+        self._index = self._new_index()
+        self._dead = set()
+        if self.keys.size == 0:
+            return
+        if not self._index.is_trained:
+            nlist = self._ivf.nlist if self._ivf is not None else 0
+            if self.keys.size < nlist:
+                raise InputError(
+                    f"index_factory {self.factory!r} needs at least {nlist} vectors to train, "
+                    f"the corpus has {self.keys.size}; use 'Flat' or fewer lists for small corpora"
+                )
+            self._index.train(self.vectors)
+        self._index.add_with_ids(self.vectors, self.keys)
+
+    # -- reads -----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.keys.shape[0])
+
+    @property
+    def tombstones(self) -> int:
+        return len(self._dead)
+
+    def search(self, query: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` nearest live ``(key, score)`` pairs for one query vector, best first."""
+        q = self._check(query, "query vector")
+        if len(self) == 0:
+            return []
+        self._set_search_params()
+        k = min(int(k), len(self))
+        depth = k + len(self._dead) if len(self._dead) < 64 else 2 * k
+        faiss = _faiss()
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)  # one query: OpenMP fan-out only adds spin-wait latency
+        try:
+            while True:
+                depth = min(depth, self._index.ntotal)
+                scores, ids = self._index.search(q, depth)
+                hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and int(i) not in self._dead]
+                if len(hits) >= k or depth >= self._index.ntotal:
+                    return hits[:k]
+                depth *= 2
+        finally:
+            faiss.omp_set_num_threads(threads)
+
+    # -- persistence -----------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        faiss = _faiss()
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "keys.npy", self.keys)
+        np.save(folder / "vectors.npy", self.vectors)
+        np.save(folder / "tombstones.npy", np.asarray(sorted(self._dead), dtype=np.int64))
+        if self.factory != "Flat":  # Flat rebuilds from vectors.npy in milliseconds
+            faiss.write_index(self._index, str(folder / "dense.faiss"))
+        (folder / "dense.json").write_text(json.dumps({"factory": self.factory, "dim": self.dim, "vectors": len(self)}))
+
+    @classmethod
+    def load(cls, folder: Path, factory: str | None = None, **kwargs) -> "DenseIndex":
+        """Load a saved index; a different ``factory`` rebuilds from the saved vectors."""
+        faiss = _faiss()
+        meta = json.loads((folder / "dense.json").read_text())
+        want = factory or meta["factory"]
+        idx = cls(meta["dim"], want, **kwargs)
+        idx.keys = np.load(folder / "keys.npy")
+        idx.vectors = np.load(folder / "vectors.npy")
+        if want == meta["factory"] and (folder / "dense.faiss").exists():
+            idx._index = faiss.read_index(str(folder / "dense.faiss"))
+            idx._ivf = faiss.try_extract_index_ivf(idx._index) if hasattr(faiss, "try_extract_index_ivf") else None
+            idx._dead = {int(k) for k in np.load(folder / "tombstones.npy")}
+        else:
+            idx.rebuild()
+        return idx
