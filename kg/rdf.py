@@ -60,6 +60,7 @@ class P:
 
 
 _SAFE = "/:._-~!$&'()*+,;=@%"
+_OTHER = MEDKG.replace("vocab/", "curie/")  # base of ids whose prefix is not in PREFIXES
 _BASES = sorted(((base, prefix) for prefix, base in PREFIXES.items()), key=lambda x: -len(x[0]))
 
 
@@ -68,7 +69,9 @@ def iri(curie: str) -> str:
     prefix, local = curie.split(":", 1)
     base = PREFIXES.get(prefix)
     if base is None:
-        base = MEDKG.replace("vocab/", "concept/") + quote(prefix, safe="") + "_"
+        # an id space without an entry in PREFIXES: the prefix is percent-encoded (so "/" in it
+        # cannot occur) and kept apart from the MEDKG: base, so that the CURIE comes back intact
+        base = _OTHER + quote(prefix, safe="") + "/"
     return f"<{base}{quote(local, safe=_SAFE)}>"
 
 
@@ -77,9 +80,8 @@ def curie_from_iri(value: str) -> str:
     for base, prefix in _BASES:
         if value.startswith(base):
             return f"{prefix}:{unquote(value[len(base):])}"
-    other = MEDKG.replace("vocab/", "concept/")
-    if value.startswith(other):
-        prefix, _, local = value[len(other):].partition("_")
+    if value.startswith(_OTHER):
+        prefix, _, local = value[len(_OTHER):].partition("/")
         return f"{unquote(prefix)}:{unquote(local)}"
     return value
 
@@ -91,6 +93,9 @@ def literal(text: str) -> str:
     return '"' + str(text).translate(_ESCAPES) + '"'
 
 
+_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
 def unescape_literal(text: str) -> str:
     """Inverse of :func:`literal` for the value part (without quotes)."""
     if "\\" not in text:
@@ -100,7 +105,16 @@ def unescape_literal(text: str) -> str:
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
-            out.append({"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}.get(nxt, nxt))
+            # UCHAR: Oxigraph writes control characters as \u0007, \u007F ...
+            width = {"u": 4, "U": 8}.get(nxt, 0)
+            if width and len(text) >= i + 2 + width:
+                try:
+                    out.append(chr(int(text[i + 2:i + 2 + width], 16)))
+                    i += 2 + width
+                    continue
+                except ValueError:
+                    pass
+            out.append(_UNESCAPES.get(nxt, nxt))
             i += 2
         else:
             out.append(ch)

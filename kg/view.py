@@ -274,7 +274,11 @@ def _load_pickle(path: Path) -> nx.MultiDiGraph | None:
 
 def graph_dir_of(home_or_graph_dir) -> Path:
     """Accept a Home, a MEDKG_HOME path or its graph/ folder."""
-    root = Path(getattr(home_or_graph_dir, "root", home_or_graph_dir))
+    # A Home has .root (the MEDKG_HOME folder); so does every Path ("/"), hence the type check.
+    if isinstance(home_or_graph_dir, (str, os.PathLike)):
+        root = Path(home_or_graph_dir)
+    else:
+        root = Path(home_or_graph_dir.root)
     if root.name == "graph" and (root / "current").exists():
         return root
     return root / "graph"
