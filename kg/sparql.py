@@ -19,13 +19,14 @@ kg.errors.InputError: SPARQL updates are not allowed here (read-only endpoint); 
 from __future__ import annotations
 
 import re
+import threading
 
 import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.store import GraphStore
 
-__all__ = ["run_sparql", "MAX_QUERY_CHARS"]
+__all__ = ["run_sparql", "check_query", "read_results", "MAX_QUERY_CHARS"]
 
 MAX_QUERY_CHARS = 20_000
 _UPDATE = re.compile(r"^\s*(?:(?:PREFIX|BASE)\s+[^\n]*\s+)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
@@ -38,12 +39,8 @@ def _term(value) -> str | None:
     return value.value
 
 
-def run_sparql(store: GraphStore, query: str, limit: int = 10_000, graphs: list[str] | None = None) -> dict:
-    """Run a SELECT / ASK / CONSTRUCT / DESCRIBE query; updates are refused.
-
-    Returns ``{"kind": "select", "variables": [...], "rows": [{var: value}], "truncated": bool}``,
-    ``{"kind": "ask", "boolean": bool}`` or ``{"kind": "triples", "rows": [{s, p, o}]}``.
-    """
+def check_query(query: str) -> str:
+    """Refuse empty, over-long and update queries (the endpoint is read-only)."""
     if not isinstance(query, str) or not query.strip():
         raise InputError("SPARQL query is empty")
     if len(query) > MAX_QUERY_CHARS:
@@ -51,22 +48,34 @@ def run_sparql(store: GraphStore, query: str, limit: int = 10_000, graphs: list[
     m = _UPDATE.match(query)
     if m:
         raise InputError(f"SPARQL updates are not allowed here (read-only endpoint); found {m.group(1).upper()!r}")
-    result = store.query(query, graphs=graphs)
+    return query
+
+
+def read_results(result, limit: int, cancelled: threading.Event | None = None) -> dict | None:
+    """pyoxigraph results -> plain data; None when ``cancelled`` is set while reading rows."""
     if isinstance(result, ox.QueryBoolean):
         return {"kind": "ask", "boolean": bool(result)}
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows, truncated = [], False
-        for i, solution in enumerate(result):
-            if i >= limit:
-                truncated = True
-                break
-            rows.append({v: _term(solution[v]) for v in variables})
-        return {"kind": "select", "variables": variables, "rows": rows, "truncated": truncated}
+    is_select = isinstance(result, ox.QuerySolutions)
+    variables = [v.value for v in result.variables] if is_select else ["s", "p", "o"]
     rows, truncated = [], False
-    for i, triple in enumerate(result):
+    for i, item in enumerate(result):
+        if cancelled is not None and cancelled.is_set():
+            return None
         if i >= limit:
             truncated = True
             break
-        rows.append({"s": _term(triple.subject), "p": _term(triple.predicate), "o": _term(triple.object)})
-    return {"kind": "triples", "variables": ["s", "p", "o"], "rows": rows, "truncated": truncated}
+        if is_select:
+            rows.append({v: _term(item[v]) for v in variables})
+        else:
+            rows.append({"s": _term(item.subject), "p": _term(item.predicate), "o": _term(item.object)})
+    return {"kind": "select" if is_select else "triples", "variables": variables, "rows": rows, "truncated": truncated}
+
+
+def run_sparql(store: GraphStore, query: str, limit: int = 10_000, graphs: list[str] | None = None) -> dict:
+    """Run a SELECT / ASK / CONSTRUCT / DESCRIBE query; updates are refused.
+
+    Returns ``{"kind": "select", "variables": [...], "rows": [{var: value}], "truncated": bool}``,
+    ``{"kind": "ask", "boolean": bool}`` or ``{"kind": "triples", "rows": [{s, p, o}]}``.
+    """
+    result = store.query(check_query(query), graphs=graphs)
+    return read_results(result, limit)

@@ -447,47 +447,11 @@ def _jsonable(value):
     return str(value)
 
 
-def _read_sparql_rows(result, limit: int, cancelled: threading.Event) -> dict | None:
-    """Like kg.sparql.run_sparql's result handling, but gives up (None) when ``cancelled`` is set."""
-    import pyoxigraph as ox
-
-    def term(v):
-        return None if v is None else v.value
-
-    if isinstance(result, ox.QueryBoolean):
-        return {"kind": "ask", "boolean": bool(result)}
-    rows, truncated = [], False
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        for i, solution in enumerate(result):
-            if cancelled.is_set():
-                return None
-            if i >= limit:
-                truncated = True
-                break
-            rows.append({v: term(solution[v]) for v in variables})
-        return {"kind": "select", "variables": variables, "rows": rows, "truncated": truncated}
-    for i, triple in enumerate(result):
-        if cancelled.is_set():
-            return None
-        if i >= limit:
-            truncated = True
-            break
-        rows.append({"s": term(triple.subject), "p": term(triple.predicate), "o": term(triple.object)})
-    return {"kind": "triples", "variables": ["s", "p", "o"], "rows": rows, "truncated": truncated}
-
-
 def _run_sparql(graph_dir: Path, query: str, limit: int, cancelled: threading.Event) -> dict:
-    from kg.sparql import _UPDATE, MAX_QUERY_CHARS
+    from kg.sparql import check_query, read_results
     from kg.store import open_store
 
-    if not query.strip():
-        raise InputError("SPARQL query is empty")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InputError(f"SPARQL query is too long ({len(query)} characters; at most {MAX_QUERY_CHARS})")
-    m = _UPDATE.match(query)
-    if m:
-        raise InputError(f"SPARQL updates are not allowed here (read-only endpoint); found {m.group(1).upper()!r}")
+    check_query(query)
     store = open_store(graph_dir, read_only=True)   # read-only handle: sees the latest applied version
     failure = ""
     try:
@@ -495,7 +459,7 @@ def _run_sparql(graph_dir: Path, query: str, limit: int, cancelled: threading.Ev
         # (whose traceback would keep them alive) leaves this function while they exist
         result = store.query(query)
         try:
-            out = _read_sparql_rows(result, limit, cancelled)
+            out = read_results(result, limit, cancelled)
         except Exception as err:  # noqa: BLE001 - evaluation errors (e.g. a bad regex) are input errors
             out, failure = None, f"SPARQL query failed: {err}"
         del result
