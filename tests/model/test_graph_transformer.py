@@ -1,0 +1,136 @@
+"""tests for model/graph_transformer.py and model/train.py: a tiny model trained on the fixture in seconds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from kg.errors import ConfigError, ModelError
+from model.annotations import build_annotation_table
+from model.graph_transformer import (N_DIST, GraphTransformer, GTConfig, TransformerRanker, collate, dag_distances,
+                                     featurize, text_embeddings)
+from model.ranker import load_ranker
+from model.train import TrainConfig, train
+from tests.model.conftest import tiny_graph
+
+
+def _load(folder, G=None, **kw):
+    G = G or tiny_graph()
+    return TransformerRanker.load(folder, G, build_annotation_table(G), **kw)
+
+
+def test_trains_and_ranks(tiny_model):
+    assert tiny_model.seconds < 60 and tiny_model.train_cases > 0 and tiny_model.temperature > 0
+    r = _load(tiny_model.folder)
+    out = r.rank(["HP:0000003", "HP:0000007"], ["HP:0000010"], top_k=3)
+    assert out.model == "graph-transformer" and out.diagnoses[0].disease_id == "OMIM:100001"
+    assert set(out.diagnoses[0].contributions) == {"HP:0000003", "HP:0000007", "HP:0000010"}
+    assert out.diagnoses[0].matched["HP:0000003"] == "HP:0000003"
+    assert abs(sum(d.probability for d in r.rank(["HP:0000003"], [], top_k=5).diagnoses) - 1) < 1e-6
+
+
+def test_folder_layout_and_versions(tiny_model):
+    meta = json.loads((tiny_model.folder / "config.json").read_text())
+    assert {"config", "graph_version", "trained_graph_version", "temperature", "model_version"} <= set(meta)
+    assert (tiny_model.folder / "model.safetensors").exists() and (tiny_model.folder / "vocab.json").exists()
+    assert meta["graph_version"] == "tiny-v1"
+
+
+def test_save_load_round_trip(tiny_model, tmp_path):
+    a = _load(tiny_model.folder)
+    a.save(tmp_path / "copy")
+    b = _load(tmp_path / "copy")
+    x = a.ranked_scores(["HP:0000004", "HP:0000008"], ["HP:0000003"])
+    y = b.ranked_scores(["HP:0000004", "HP:0000008"], ["HP:0000003"])
+    np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-3)  # text embeddings are stored as float16
+
+
+def test_auto_loads_the_transformer(tiny_model, tmp_path):
+    shutil.copytree(tiny_model.folder, tmp_path / "graph-transformer")
+    assert isinstance(load_ranker(tiny_graph(), tmp_path, "auto"), TransformerRanker)
+
+
+def test_determinism_with_a_seed(tmp_path):
+    cfg = TrainConfig.profile("tiny", epochs=1)
+    a = train(tiny_graph(), tmp_path / "a", cfg)
+    b = train(tiny_graph(), tmp_path / "b", cfg)
+    sa = _load(a.folder).ranked_scores(["HP:0000003"], [])
+    sb = _load(b.folder).ranked_scores(["HP:0000003"], [])
+    np.testing.assert_array_equal(sa, sb)
+
+
+def test_older_graph_version_loads_with_unseen_concept(tmp_path):
+    old = tiny_graph("old-v0", drop=("HP:0000010",))
+    res = train(old, tmp_path / "old", TrainConfig.profile("tiny", epochs=1))
+    new = tiny_graph("new-v1")
+    r = _load(res.folder, new)
+    assert r.meta["trained_graph_version"] == "old-v0" and r.meta["graph_version"] == "new-v1"
+    assert r.meta["unseen_concepts"] == 1 and "HP:0000010" in r.vocab
+    out = r.rank(["HP:0000010", "HP:0000004"], [])
+    assert out.diagnoses and out.graph_version == "new-v1"
+
+
+def test_shapes_masking_and_messages(T):
+    cfg = GTConfig(dim=16, heads=2, ffn=16, shortlist=4, text_encoder="hashing")
+    vocab_of = np.arange(1, T.n_terms + 1)
+    mask = np.ones(T.n_diseases, bool)
+    ti = T.term_index
+    f1, _, _ = featurize(T, [ti["HP:0000003"], ti["HP:0000007"]], [ti["HP:0000010"]], cfg, vocab_of, mask,
+                         target=T.disease_index["OMIM:100001"])
+    f2, _, _ = featurize(T, [ti["HP:0000004"]], [], cfg, vocab_of, mask)
+    assert f1.rel.shape == (4, 3) and f1.dist.shape == (3, 3) and f1.target == 0
+    b = collate([f1, f2])
+    assert tuple(b.f_term.shape) == (2, 3) and b.f_mask.tolist() == [[True, True, True], [True, False, False]]
+    model = GraphTransformer(cfg, torch.from_numpy(text_embeddings(["<pad>"] + T.term_labels, "hashing")))
+    model.eval()
+    out = model(b)
+    assert tuple(out.shape) == (2, 4) and torch.isfinite(out).all()
+    # padding findings do not change the scores of the shorter case
+    alone = model(collate([f2]))
+    torch.testing.assert_close(out[1], alone[0], rtol=1e-4, atol=1e-4)
+    # a masked finding is as if absent
+    m = b.f_mask.clone()
+    m[0, 2] = False
+    assert not torch.allclose(model(b, m)[0], out[0])
+    b.cf_rel = b.cf_rel[:, :, :2]
+    with pytest.raises(ModelError, match=r"cf_rel has shape \(2, 4, 2\) but f_term \(2, 3\)"):
+        model(b)
+    with pytest.raises(ModelError, match="f_mask has shape"):
+        model(collate([f1]), torch.ones(1, 7, dtype=torch.bool))
+
+
+def test_dag_distances(T):
+    ti = T.term_index
+    d = dag_distances(T, [ti["HP:0000003"], ti["HP:0000004"], ti["HP:0000002"], ti["HP:0000010"]])
+    assert d[0, 0] == 0 and d[0, 1] == 2 and d[0, 2] == 1 and d[0, 3] == N_DIST - 1
+
+
+def test_ablation_has_no_graph_bias(T):
+    cfg = GTConfig(dim=16, heads=2, ffn=16, shortlist=4, text_encoder="hashing", graph_bias=False)
+    ti = T.term_index
+    f, _, _ = featurize(T, [ti["HP:0000003"]], [], cfg, np.arange(1, T.n_terms + 1), np.ones(T.n_diseases, bool))
+    b = collate([f])
+    model = GraphTransformer(cfg, torch.zeros(T.n_terms + 1, 384)).eval()
+    before = model(b)
+    with torch.no_grad():
+        model.rel_bias.weight.add_(5.0)
+        model.dist_bias.weight.add_(5.0)
+    torch.testing.assert_close(model(b), before)
+
+
+def test_bad_config():
+    with pytest.raises(ConfigError, match="valid keys"):
+        GTConfig.from_dict({"dimm": 3})
+    with pytest.raises(ConfigError, match="valid profiles"):
+        TrainConfig.profile("huge")
+    with pytest.raises(ConfigError, match="text_encoder"):
+        text_embeddings(["a"], "word2vec")
+
+
+def test_missing_model_files(tmp_path):
+    with pytest.raises(ModelError, match="lacks config.json"):
+        _load(tmp_path)
