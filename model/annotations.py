@@ -53,7 +53,7 @@ TERM_CATEGORIES = ("PhenotypicFeature", "ClinicalCourse", "GeneticInheritance")
 # Terms too general to count as a match between a finding and an annotation.
 ROOT_TERMS = ("HP:0000001", "HP:0000118", "SYMP:0000000", "HP:0000005", "HP:0012823", "HP:0040279",
               "HP:0031797", "HP:0040006")
-_FORMAT = 3  # bump when the pickled layout changes
+_FORMAT = 4  # bump when the pickled layout changes
 
 
 def _prefix(curie: str) -> str:
@@ -248,6 +248,18 @@ def _is_term(node: str, data: dict) -> bool:
     return data.get("category") in TERM_CATEGORIES or _prefix(node) in TERM_PREFIXES
 
 
+def _hpo_equivalents(G: nx.MultiDiGraph) -> dict[str, str]:
+    """Non-HPO phenotype id -> the HPO term it is same_as (when exactly one)."""
+    out: dict[str, str] = {}
+    for u, v, d in G.edges(data=True):
+        if d.get("predicate") != "same_as":
+            continue
+        for a, b in ((u, v), (v, u)):
+            if b.startswith("HP:") and not a.startswith("HP:") and _prefix(a) in TERM_PREFIXES:
+                out[a] = b if a not in out else out[a]
+    return out
+
+
 def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5) -> AnnotationTable:
     """Read the phenotype DAG and the disease annotations of ``G`` into an :class:`AnnotationTable`."""
     if not 0.0 < default_frequency <= 1.0:
@@ -267,6 +279,13 @@ def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5) -
             exc.append((u, v, d.get("references", ())))
         elif p == "subclass_of" and u in term_set and v in term_set:
             sub_edges.append((u, v))
+    # A symptom id (SYMP, from DO's disease-symptom pairs) that means the same as an HPO term
+    # (a same_as edge made by the build's linking step) is annotated as that HPO term, so a
+    # patient's "cough" (HP:0012735) matches common diseases annotated with SYMP "cough".
+    to_hp = _hpo_equivalents(G)
+    if to_hp:
+        ann = [(u, to_hp.get(v, v), f, r) for u, v, f, r in ann]
+        exc = [(u, to_hp.get(v, v), r) for u, v, r in exc]
     for _, v, _, _ in ann:
         term_set.add(v)
     for _, v, _ in exc:

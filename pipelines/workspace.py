@@ -76,6 +76,7 @@ class Workspace:
             G = self.graph
             cache = self.settings.home.graph / "annotations"
             return self._timed("ranker", lambda: load_ranker(G, self.settings.home.models, self.ranker_name,
+                                                             candidates=self.settings.model.candidates,
                                                              cache_dir=cache))
 
     @cached_property
