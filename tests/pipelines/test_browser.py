@@ -183,3 +183,25 @@ def test_errors_are_shown_and_keyboard_works(page, server):
     assert "hpo" in page.locator("#diagnose-status").inner_text()
     assert page.locator("#results").is_hidden()        # the previous answer is not left on screen
     page.screenshot(path=str(ARTIFACTS / "browser-error.png"))
+
+
+def test_html_report_file_opens_with_list_and_paths(browser, workspace, examples, tmp_path):
+    """`medkg diagnose --html` output: a self-contained file, opened from disk in Chromium."""
+    from pipelines.diagnose import diagnose
+    from pipelines.html import render_report_html
+
+    text = (examples / "note_marfan.txt").read_text()
+    report = diagnose(workspace, notes=[("note_marfan.txt", text)])
+    out = tmp_path / "report.html"
+    out.write_text(render_report_html(report, notes={"note_marfan.txt": text}), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = ctx.new_page()
+    seen = []
+    page.on("request", lambda req: seen.append(req.url))
+    page.goto(out.as_uri())
+    assert page.locator("svg").count() >= 1
+    assert page.get_by_text(report.diagnoses[0].label).first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "html-report-note_marfan.png"), full_page=True)
+    ctx.close()
+    assert all(url.startswith("file:") or url.startswith("data:") for url in seen), seen
