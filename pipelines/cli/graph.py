@@ -56,8 +56,10 @@ def build_cmd(
                     "store": str(result.store_path), "stats": result.stats, "skipped": result.skipped})
         return
     console.print(f"[bold green]built[/] graph {result.version.hash} in {result.seconds:.1f} s: {result.version.label}")
-    for name, why in result.skipped.items():
-        console.print(f"  [dim]skipped optional source {name}: {why}[/]")
+    if result.skipped:
+        console.print(f"[dim]optional sources not built (files not found): {', '.join(result.skipped)}. "
+                      f"Add them with `medkg sources fetch [--mirror DIR]` then `medkg build`; "
+                      f"`medkg sources list` shows what each holds.[/]")
     console.print("Next: `medkg diagnose NOTE.txt` or `medkg graph stats`.")
 
 
