@@ -98,7 +98,10 @@ def main(argv=None) -> int:
             node = try_resolve(G, d)
             if node is not None:
                 targets |= equivalents(G, node)
-        in_graph.append(bool(targets))
+        # "in the graph" = some equivalent id has phenotype annotations, i.e. can be ranked at all
+        # (a newer OMIM id may exist only as a MONDO cross-reference)
+        in_graph.append(any(d.get("predicate") == "has_phenotype"
+                            for t in targets for _, _, d in G.out_edges(t, data=True)))
         t = time.perf_counter()
         rep = diagnose(ws, hpo=case.present, absent=case.absent, top_k=10, with_literature=args.with_literature)
         latencies["structured"].append(time.perf_counter() - t)
