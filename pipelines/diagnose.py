@@ -180,7 +180,7 @@ def diagnose(
     if not present:
         report.ignored.append(IgnoredInput(input="(present findings)", reason=(
             "only excluded findings were given: the ranking below only says which diseases they argue against least")))
-    ranking = ws.ranker.rank(present, absent_ids, top_k=top_k, age=patient.age_years, sex=patient.sex)
+    ranking = ws.ranker.rank(present, absent_ids, top_k=2 * top_k, age=patient.age_years, sex=patient.sex)
     report.ranker = f"{ranking.model} {ranking.model_version}".strip()
     report.versions.model = report.ranker
     for cid in ranking.unknown_ids:
@@ -192,12 +192,34 @@ def diagnose(
     lit = _literature(ws) if with_literature else None
     if with_literature and (lit is None or len(lit) == 0):
         report.literature_note = EMPTY_LITERATURE_NOTE
-    for rank, rd in enumerate(ranking.diagnoses, start=1):
+    for rank, rd in enumerate(group_equivalents(G, ranking.diagnoses)[:top_k], start=1):
         report.diagnoses.append(_diagnosis(ws, G, rank, rd, set(ranking.present), set(ranking.absent),
                                            lit if rank <= LITERATURE_FOR_TOP else None))
     timings["evidence"] = (time.perf_counter() - t2) * 1000
     report.timings_ms = {k: round(v, 1) for k, v in timings.items()}
     return report
+
+
+def group_equivalents(G: nx.MultiDiGraph, diagnoses: list) -> list:
+    """Merge ranked entries that are the same disease under another id (e.g. ORPHA:558 and OMIM:154700).
+
+    The best-ranked entry stands for the group, with the group's summed probability (the ranker
+    spread one disease's probability over its ids); the others appear in its equivalent ids.
+    """
+    from dataclasses import replace
+
+    groups: list[list] = []
+    owner: dict[str, int] = {}
+    for rd in diagnoses:
+        ids = equivalents(G, rd.disease_id) if rd.disease_id in G else {rd.disease_id}
+        index = next((owner[i] for i in ids if i in owner), None)
+        if index is None:
+            index = len(groups)
+            groups.append([])
+        groups[index].append(rd)
+        for i in ids:
+            owner.setdefault(i, index)
+    return [replace(g[0], probability=sum(x.probability for x in g)) if len(g) > 1 else g[0] for g in groups]
 
 
 def _literature(ws: Workspace):

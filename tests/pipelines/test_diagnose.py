@@ -165,3 +165,22 @@ def test_literature_hits_come_from_the_index(fresh_toy_home):
     assert all(c.url is None for c in s2)
     assert r.versions.index and r.versions.index != "empty"
     assert r.literature_note == ""
+
+
+def test_equivalent_entries_are_grouped_with_summed_probability():
+    import networkx as nx
+
+    from model.ranker import RankedDiagnosis
+    from pipelines.diagnose import group_equivalents
+
+    G = nx.MultiDiGraph()
+    for n in ("ORPHA:558", "OMIM:154700", "MONDO:0007947", "OMIM:609008"):
+        G.add_node(n)
+    G.add_edge("MONDO:0007947", "ORPHA:558", predicate="same_as")
+    G.add_edge("MONDO:0007947", "OMIM:154700", predicate="same_as")
+    ranked = [RankedDiagnosis("ORPHA:558", "Marfan syndrome", 3.0, 0.5, {}, {}),
+              RankedDiagnosis("OMIM:609008", "Marfanoid habitus", 2.0, 0.2, {}, {}),
+              RankedDiagnosis("OMIM:154700", "Marfan syndrome", 1.0, 0.3, {}, {})]
+    grouped = group_equivalents(G, ranked)
+    assert [d.disease_id for d in grouped] == ["ORPHA:558", "OMIM:609008"]
+    assert grouped[0].probability == pytest.approx(0.8)
