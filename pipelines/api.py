@@ -419,18 +419,6 @@ def _warm_literature(ws: Workspace) -> None:
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _update_api(name: str):
-    """A function of kg.update (the guideline updates), or 501 while it is not installed."""
-    try:
-        import kg.update as upd
-    except ImportError:
-        upd = None
-    fn = getattr(upd, name, None) if upd is not None else None
-    if fn is None:
-        raise HTTPException(501, f"guideline updates are not available in this build (kg.update.{name} is missing)")
-    return fn
-
-
 def _jsonable(value):
     if hasattr(value, "to_dict"):
         return value.to_dict()
@@ -470,20 +458,6 @@ def _run_sparql(graph_dir: Path, query: str, limit: int, cancelled: threading.Ev
     if out is None:
         raise TimeoutError("SPARQL query abandoned at the deadline")
     return out
-
-
-def _why_fallback(G, s: str, p: str, o: str) -> dict:
-    """Provenance of the edges s -p-> o in the view (used while kg.update.why is missing)."""
-    from kg.ids import resolve
-
-    s_id, o_id = resolve(G, s), resolve(G, o)
-    edges = []
-    for _, obj, data in G.out_edges(s_id, data=True):
-        if obj == o_id and (not p or data.get("predicate") == p):
-            edges.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()})
-    if not edges:
-        raise ConceptNotFound(f"the graph has no edge {s_id} -{p or '*'}-> {o_id}")
-    return {"subject": s_id, "predicate": p, "object": o_id, "edges": edges}
 
 
 # ----------------------------------------------------------------------------------- the app
@@ -750,15 +724,9 @@ def create_app(ws: Workspace) -> FastAPI:
     def why_endpoint(s: str = Query(..., max_length=200), p: str = Query("", max_length=200),
                      o: str = Query(..., max_length=200)):
         """Why the graph holds an edge: its sources, versions, references and guideline provenance."""
-        G = current().graph
-        try:
-            import kg.update as upd
-            why = getattr(upd, "why", None)
-        except ImportError:
-            why = None
-        if why is None:
-            return _why_fallback(G, s, p, o)
-        return _jsonable(why(G, s, p, o))
+        from kg.update import why
+
+        return _jsonable(why(current().graph, s, p, o))
 
     @app.get("/graph/versions", tags=["graph"])
     def versions_endpoint():
@@ -798,9 +766,8 @@ def create_app(ws: Workspace) -> FastAPI:
         if not body.strip():
             raise InputError("the guideline body is empty: send the file's content (TSV, CSV, Turtle or JSON-LD)")
         from kg.guidelines import parse_guideline
+        from kg.update import apply_update, plan_update
 
-        plan_update = _update_api("plan_update")
-        apply_update = None if dry_run else _update_api("apply_update")
         # parsed from the uploaded bytes (no temporary file); messages name the upload's filename
         guideline = parse_guideline(text=body, format=format, name=Path(filename).name)
         w = current()
@@ -808,7 +775,7 @@ def create_app(ws: Workspace) -> FastAPI:
             plan = plan_update(w.settings.home, guideline, allow_new=allow_new, G=w.graph)
             return {"dry_run": True, "plan": _jsonable(plan)}
         with swap_lock:
-            result = apply_update(w.settings.home, guideline, allow_new=allow_new,
+            result = apply_update(w.settings.home, guideline, allow_new=allow_new, G=w.graph,
                                   applied_by="medkg serve (HTTP API)")
             reload_workspace()
         return {"dry_run": False, "result": _jsonable(result),
@@ -818,7 +785,8 @@ def create_app(ws: Workspace) -> FastAPI:
     def rollback_endpoint(request: Request, req: RollbackRequest):
         """Return the graph to an earlier version from the history (needs the token)."""
         require_token(request)
-        rollback = _update_api("rollback")
+        from kg.update import rollback
+
         with swap_lock:
             result = rollback(current().settings.home, req.version)
             reload_workspace()

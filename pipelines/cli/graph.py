@@ -25,7 +25,7 @@ app.add_typer(graph_app, name="graph")
 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, transient=False, disable=not sys.stderr.isatty() and False)
+                    TimeElapsedColumn(), console=console)
 
 
 @app.command("build")
