@@ -14,7 +14,8 @@ the training time / peak memory of the models. Outputs go to ``bench/out/``.
 
 Leak filter ``pmid-folds``: the cases' source PMIDs are split into ``--folds`` folds; per fold
 every annotation row citing one of that fold's papers is removed, the baselines are refit and
-the Transformer is trained (``quick`` profile) on that graph, and the fold's cases are scored.
+the Transformer is trained (``--profile``, default ``default``: about 70 s per fold on 2 quiet
+cores) on that graph, and the fold's cases are scored.
 """
 
 from __future__ import annotations
@@ -313,9 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         results = {"LR baseline (likelihood ratio)": [], "LR baseline, excluded findings ignored": [],
                    "Resnik baseline (best-match avg, patient->disease)": []}
         if not args.no_transformer:
-            results["graph Transformer (quick profile per fold)"] = []
+            results[f"graph Transformer ({profile} profile per fold)"] = []
         log(f"# {len(pm)} source PMIDs in {args.folds} folds; per fold: remove annotation rows citing the fold's papers, "
-            f"refit baselines, train the Transformer ('quick' profile), score the fold's cases")
+            f"refit baselines, train the Transformer ('{profile}' profile), score the fold's cases")
         for k in range(args.folds):
             tf = time.time()
             fold_cases = [c for c in cases if case_fold(c) == k]
@@ -327,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
             t_train = 0.0
             if not args.no_transformer:
                 tt = time.time()
-                parts["graph Transformer (quick profile per fold)"] = get_transformer(
-                    G, Tk, args.models / f"fold{k}-of{args.folds}-seed{args.seed}", "quick", args.candidates, True, cache, log,
+                parts[f"graph Transformer ({profile} profile per fold)"] = get_transformer(
+                    G, Tk, args.models / f"fold{k}-of{args.folds}-{profile}-seed{args.seed}", profile, args.candidates, True,
+                    cache, log,
                     args.retrain)
                 t_train = time.time() - tt
             for name, r in parts.items():

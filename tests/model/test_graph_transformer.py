@@ -96,6 +96,10 @@ def test_shapes_masking_and_messages(T):
     m = b.f_mask.clone()
     m[0, 2] = False
     assert not torch.allclose(model(b, m)[0], out[0])
+    # a subset of candidates gets exactly its columns of the full output, with or without a mask
+    sel = torch.tensor([2, 0])
+    torch.testing.assert_close(model(b, candidates=sel), out[:, sel])
+    torch.testing.assert_close(model(b, m, candidates=sel), model(b, m)[:, sel])
     b.cf_rel = b.cf_rel[:, :, :2]
     with pytest.raises(ModelError, match=r"cf_rel has shape \(2, 4, 2\) but f_term \(2, 3\)"):
         model(b)
