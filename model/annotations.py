@@ -44,7 +44,8 @@ import scipy.sparse as sp
 
 from kg.records import frequency_value
 
-__all__ = ["AnnotationTable", "build_annotation_table", "annotation_table", "TERM_PREFIXES", "ROOT_TERMS"]
+__all__ = ["AnnotationTable", "build_annotation_table", "annotation_table", "gather_runs",
+           "TERM_PREFIXES", "ROOT_TERMS"]
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,31 @@ class AnnotationTable:
         terms = self.disease_terms[d]
         return [(int(t), float(f)) for t, f in zip(terms, self.disease_freqs[d])]
 
+    def annotation_ancestors(self, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ancestor-or-self indices of each of disease ``d``'s annotated terms, and where each run starts.
+
+        The runs follow the order of :meth:`disease_annotations` (``np.ufunc.reduceat`` over the
+        starts gives one value per annotation). Cached per disease (not pickled).
+        """
+        cache = self.__dict__.setdefault("_annotation_ancestors", {})
+        if d not in cache:
+            pos, counts = gather_runs(self.anc.indptr, self.disease_terms[d])
+            cache[d] = (self.anc.indices[pos], np.cumsum(counts) - counts)
+        return cache[d]
+
+    def disease_exclusions(self, d: int) -> np.ndarray:
+        """Term indices of disease ``d``'s exclusions (``lacks_phenotype``), in row order.
+
+        The grouping of the exclusion rows by disease is cached (not pickled).
+        """
+        groups = self.__dict__.get("_exclusion_groups")
+        if groups is None:
+            order = np.argsort(self.exc_d, kind="stable")
+            bounds = np.searchsorted(self.exc_d[order], np.arange(self.n_diseases + 1))
+            groups = self._exclusion_groups = (self.exc_t[order], bounds)
+        terms, bounds = groups
+        return terms[bounds[d]:bounds[d + 1]]
+
     def remove_references(self, refs: Iterable[str]) -> "AnnotationTable":
         """A new table without the annotation rows (and exclusion rows) citing any of ``refs``.
 
@@ -188,6 +214,19 @@ class AnnotationTable:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._derive()
+
+
+def gather_runs(indptr: np.ndarray, major: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the stored entries of rows (CSR) or columns (CSC) ``major``, concatenated, and their counts.
+
+    >>> gather_runs(np.array([0, 2, 3, 6]), np.array([2, 0]))
+    (array([3, 4, 5, 0, 1]), array([3, 2]))
+    """
+    major = np.asarray(major, np.int64)
+    starts = indptr[major]
+    counts = indptr[major + 1] - starts
+    offsets = np.cumsum(counts) - counts
+    return np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts), counts
 
 
 def _max_matrix(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

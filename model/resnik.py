@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.annotations import AnnotationTable
-from model.likelihood_ratio import _segment_max
+from model.likelihood_ratio import _first_best, _segment_max, _shared_reduce
 
 __all__ = ["ResnikConfig", "resnik_scores", "resnik_matched"]
 
@@ -73,12 +73,9 @@ def resnik_scores(T: AnnotationTable, present: list[int], config: ResnikConfig =
 
 
 def resnik_matched(T: AnnotationTable, d: int, t: int) -> int | None:
-    """The annotation of disease ``d`` sharing the most informative ancestor with finding ``t``."""
-    anc_t = set(T.ancestor_idx(t)[0].tolist())
-    best, best_v = None, -1.0
-    for a, _ in T.disease_annotations(d):
-        shared = [c for c in T.ancestor_idx(a)[0].tolist() if c in anc_t]
-        v = max((float(T.ic[c]) for c in shared), default=-1.0)
-        if v > best_v:
-            best, best_v = a, v
-    return best
+    """The annotation of disease ``d`` sharing the most informative ancestor with finding ``t`` (the first such)."""
+    if len(T.disease_terms[d]) == 0:
+        return None
+    best_ic, shares = _shared_reduce(T, d, t, T.ic, np.maximum, drop_roots=False)
+    i = _first_best(np.where(shares, best_ic, -1.0))
+    return None if i is None else int(T.disease_terms[d][i])

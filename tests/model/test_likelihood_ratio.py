@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
-from model.likelihood_ratio import ABS_HAS, ABS_LACKED, ANC, DESC, EXACT, LACKED, NONE, LRConfig, lr_match
+from model import likelihood_ratio
+from model.likelihood_ratio import (ABS_HAS, ABS_LACKED, ABS_NONE, ANC, DESC, EXACT, LACKED, N_KINDS, NONE,
+                                    LRConfig, _segment_max, lr_match, matched_annotation)
 
 
 def _rank(T, m):
@@ -61,3 +65,72 @@ def test_present_finding_the_disease_lacks_is_strong_evidence_against(T):
 def test_no_findings_gives_zero_scores(T):
     m = lr_match(T, [], [])
     assert m.loglr.shape == (T.n_diseases, 0) and not m.scores().any()
+
+
+def _matched_by_loops(T, d, t, kind):
+    """matched_annotation spelled out with loops (the reference the vectorised version must equal)."""
+    anc_t = set(T.ancestor_idx(t)[0].tolist())
+    if kind in (NONE, ABS_NONE):
+        return None
+    if kind == EXACT:
+        return t
+    if kind in (LACKED, ABS_LACKED):
+        return next((int(x) for x in T.exc_t[T.exc_d == d] if int(x) in anc_t), None)
+    shared_ok = {c for c in anc_t if not T.root_mask[c] or c == t}
+    best, best_v = None, -1.0
+    for a, f in T.disease_annotations(d):
+        a_anc = T.ancestor_idx(a)[0].tolist()
+        if kind in (DESC, ABS_HAS):
+            v = f if t in a_anc else -1.0
+        else:
+            v = max((f * T.bg[t] / T.bg[c] for c in a_anc if c in shared_ok), default=-1.0)
+        if v > best_v:
+            best, best_v = a, v
+    return best
+
+
+def test_matched_annotation_by_kind(T):
+    ti, di = T.term_index, T.disease_index
+    assert T.terms[matched_annotation(T, di["OMIM:100001"], ti["HP:0000002"], DESC)] == "HP:0000003"
+    assert T.terms[matched_annotation(T, di["OMIM:100003"], ti["HP:0000003"], ANC)] == "HP:0000002"
+    assert T.terms[matched_annotation(T, di["OMIM:100004"], ti["HP:0000003"], LACKED)] == "HP:0000003"
+    assert matched_annotation(T, di["OMIM:100001"], ti["HP:0000003"], EXACT) == ti["HP:0000003"]
+    assert matched_annotation(T, di["OMIM:100001"], ti["HP:0000010"], NONE) is None
+    # A one and A two both at the default frequency: the first annotation wins the tie
+    assert T.terms[matched_annotation(T, di["ORPHA:5"], ti["HP:0000002"], DESC)] == "HP:0000003"
+
+
+def test_matched_annotation_equals_loops(T):
+    for d in range(T.n_diseases):
+        for t in range(T.n_terms):
+            for kind in range(N_KINDS):
+                assert matched_annotation(T, d, t, kind) == _matched_by_loops(T, d, t, kind), (d, t, kind)
+
+
+def test_matched_annotation_of_every_match(T):
+    ti = T.term_index
+    findings = [ti[t] for t in ("HP:0000002", "HP:0000003", "HP:0000008", "HP:0000010")]
+    m = lr_match(T, findings[:3], findings[3:])
+    for d in range(T.n_diseases):
+        for j, t in enumerate(findings):
+            got = matched_annotation(T, d, t, int(m.kind[d, j]))
+            assert (got is None) == (m.kind[d, j] in (NONE, ABS_NONE)), (d, j)
+
+
+def test_caches_are_not_pickled(T):
+    matched_annotation(T, 0, T.term_index["HP:0000002"], ANC)
+    matched_annotation(T, 3, T.term_index["HP:0000003"], LACKED)
+    state = pickle.loads(pickle.dumps(T)).__dict__
+    assert not [k for k in state if k.startswith("_")]
+
+
+def test_segment_max_any_format_and_chunking(T, monkeypatch):
+    terms = [T.term_index[t] for t in ("HP:0000002", "HP:0000003", "HP:0000007", "HP:0000118", "HP:0000010")]
+    want = _segment_max(T, T.M, terms, weighted=True)
+    assert want.shape == (T.n_diseases, len(terms)) and want.dtype == np.float32
+    np.testing.assert_array_equal(_segment_max(T, T.M.tocsr(), terms, weighted=True), want)
+    d1 = T.disease_index["OMIM:100001"]
+    assert want[d1, 1] == T.M[d1, terms[1]]      # A one itself, weight 1
+    monkeypatch.setattr(likelihood_ratio, "_CHUNK_COLS", 1)   # one term per chunk
+    np.testing.assert_array_equal(_segment_max(T, T.M, terms, weighted=True), want)
+    assert _segment_max(T, T.M, [], weighted=False).shape == (T.n_diseases, 0)

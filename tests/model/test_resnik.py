@@ -35,3 +35,18 @@ def test_matched_annotation(T):
 def test_empty(T):
     s, c = resnik_scores(T, [])
     assert not s.any() and c.shape == (T.n_diseases, 0)
+
+
+def test_matched_annotation_tie_and_loops(T):
+    ti, di = T.term_index, T.disease_index
+    # A one and A two share "Abnormality A" with the finding: the first annotation wins the tie
+    assert T.terms[resnik_matched(T, di["ORPHA:5"], ti["HP:0000002"])] == "HP:0000003"
+    for d in range(T.n_diseases):
+        for t in range(T.n_terms):
+            anc_t = set(T.ancestor_idx(t)[0].tolist())
+            best, best_v = None, -1.0
+            for a, _ in T.disease_annotations(d):
+                v = max((float(T.ic[c]) for c in T.ancestor_idx(a)[0].tolist() if c in anc_t), default=-1.0)
+                if v > best_v:
+                    best, best_v = a, v
+            assert resnik_matched(T, d, t) == best, (d, t)
