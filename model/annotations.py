@@ -191,6 +191,21 @@ class AnnotationTable:
         refs = {r if ":" in r else f"PMID:{r}" for r in refs}
         keep = np.array([not (set(r) & refs) for r in self.ann_refs], dtype=bool)
         keep_x = np.array([not (set(r) & refs) for r in self.exc_refs], dtype=bool)
+        return self.keep_rows(keep, keep_x)
+
+    def withhold_rows(self, diseases: Iterable[int], share: float, seed: int = 0) -> "AnnotationTable":
+        """A new table without a random ``share`` of the annotation rows of ``diseases``.
+
+        Calibration uses it: a patient the graph's sources never described matches its
+        disease's annotations only in part, as cases do once their paper is left out.
+        """
+        rng = np.random.default_rng(seed)
+        chosen = np.isin(self.ann_d, np.fromiter(diseases, np.int64))
+        keep = ~(chosen & (rng.random(self.n_rows) < share))
+        return self.keep_rows(keep, np.ones(len(self.exc_d), dtype=bool))
+
+    def keep_rows(self, keep: np.ndarray, keep_x: np.ndarray) -> "AnnotationTable":
+        """A new table with the annotation rows where ``keep`` and the exclusion rows where ``keep_x``."""
         out = AnnotationTable(
             graph_version=self.graph_version, terms=self.terms, term_labels=self.term_labels, parents=self.parents,
             diseases=self.diseases, disease_labels=self.disease_labels,

@@ -18,7 +18,7 @@ class ModelConfig:
     candidates: disease id prefixes that may be ranked ("" = every disease with annotations),
     e.g. "OMIM" to rank OMIM diseases only.
     default_frequency: the frequency assumed for an annotation without one.
-    train_profile: "default" (<= 30 min on 2 cores), "quick" (minutes) or "tiny" (tests).
+    train_profile: "default" (~2 min on 2 cores), "quick" (~1 min) or "tiny" (tests).
     """
 
     ranker: str = "auto"

@@ -16,7 +16,7 @@ __all__ = ["train_command"]
 @app.command("train")
 def train_command(
     profile: Annotated[Optional[str], typer.Option(
-        "--profile", help="Training profile: default (<= 30 min on 2 cores), quick (minutes) or tiny (tests). "
+        "--profile", help="Training profile: default (~2 min on 2 cores), quick (~1 min) or tiny (tests). "
                           "Default: [model] train_profile.")] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", help="Override the profile's number of epochs.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: [model] seed).")] = None,

@@ -55,6 +55,17 @@ def test_remove_references_drops_rows_and_recomputes(T):
     assert T.n_rows == 12  # the original is untouched
 
 
+def test_withhold_rows_only_touches_the_given_diseases(T):
+    d1, d2 = T.disease_index["OMIM:100001"], T.disease_index["OMIM:100002"]
+    none = T.withhold_rows([d1], 0.0)
+    assert none.n_rows == T.n_rows and none.removed_rows == T.removed_rows
+    gone = T.withhold_rows([d1], 1.0)
+    assert len(gone.disease_terms[d1]) == 0 and gone.removed_rows == T.removed_rows + len(T.disease_terms[d1])
+    assert gone.disease_terms[d2].tolist() == T.disease_terms[d2].tolist()
+    # seeded
+    assert T.withhold_rows([d1, d2], 0.5, seed=3).ann_t.tolist() == T.withhold_rows([d1, d2], 0.5, seed=3).ann_t.tolist()
+
+
 def test_cache_keyed_by_version(tmp_path):
     G = tiny_graph("v1")
     a = annotation_table(G, tmp_path)

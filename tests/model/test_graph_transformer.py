@@ -33,6 +33,16 @@ def test_trains_and_ranks(tiny_model):
     assert abs(sum(d.probability for d in r.rank(["HP:0000003"], [], top_k=5).diagnoses) - 1) < 1e-6
 
 
+def test_batched_scores_equal_single_scores(tiny_model):
+    r = _load(tiny_model.folder)
+    cases = [(["HP:0000003", "HP:0000007"], ["HP:0000010"]), (["HP:0000004"], []),
+             (["HP:0000003", "HP:0000004", "HP:0000007", "HP:0000008"], []), ([], ["HP:0000003"])]
+    found = [r.resolve(p, a) for p, a in cases]
+    batched = r.score_many(found, batch_size=2)                  # size-sorted chunks, reassembled in input order
+    for f, got in zip(found, batched):
+        np.testing.assert_allclose(got, r.score_findings(f)[0], rtol=1e-5, atol=1e-5)
+
+
 def test_folder_layout_and_versions(tiny_model):
     meta = json.loads((tiny_model.folder / "config.json").read_text())
     assert {"config", "graph_version", "trained_graph_version", "temperature", "model_version"} <= set(meta)
