@@ -2,6 +2,8 @@
 
 >>> TrainConfig.profile("tiny").epochs
 3
+>>> TrainConfig.profile("tiny", seed=3).seed
+3
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class TrainConfig:
             raise ConfigError(f"unknown training profile {name!r}; valid profiles: {', '.join(PROFILES)}")
         cfg = PROFILES[name]
         model_over = {k: v for k, v in overrides.items() if k in GTConfig.__dataclass_fields__}
-        sim_over = {k: v for k, v in overrides.items() if k in SimulationConfig.__dataclass_fields__}
+        # "seed" is the run's seed (train() seeds the simulation from it), never only the simulation's
+        sim_over = {k: v for k, v in overrides.items() if k in SimulationConfig.__dataclass_fields__ and k != "seed"}
         rest = {k: v for k, v in overrides.items() if k not in model_over and k not in sim_over}
         return replace(cfg, model=replace(cfg.model, **model_over), simulation=replace(cfg.simulation, **sim_over), **rest)
 

@@ -88,6 +88,9 @@ def test_determinism_with_a_seed(tmp_path):
     sa = _load(a.folder).ranked_scores(["HP:0000003"], [])
     sb = _load(b.folder).ranked_scores(["HP:0000003"], [])
     np.testing.assert_array_equal(sa, sb)
+    # another seed (as `medkg train --seed` passes it) gives another model
+    c = train(tiny_graph(), tmp_path / "c", TrainConfig.profile("tiny", epochs=1, seed=5))
+    assert c.folder.joinpath("model.safetensors").read_bytes() != a.folder.joinpath("model.safetensors").read_bytes()
 
 
 def test_older_graph_version_loads_with_unseen_concept(tmp_path):
