@@ -21,7 +21,7 @@ import networkx as nx
 from kg.errors import InputError
 from kg.finding import Finding
 from kg.ids import equivalents, try_resolve
-from kg.paths import annotation_edges, evidence_path
+from kg.paths import ancestors_within, annotation_edges, evidence_path
 from kg.treatments import treatment_options
 from pipelines.report import (
     Citation, Diagnosis, DiagnosisReport, EvidenceAgainst, EvidenceEdge, EvidencePath, FindingOut,
@@ -280,8 +280,11 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
                 contribution=round(c, 4), edges=[_edge_out(G, u, v, data) for u, v, _, data in edges]))
         elif f in present and c <= 0:
             matched = rd.matched.get(f)
-            detail = ("present, but not among the disease's annotated phenotypes" if not matched else
-                      f"present and matching {_label(G, matched)}, yet the ranker counts it against this disease")
+            # annotated: the disease has the finding itself or a more specific phenotype
+            annotated = bool(matched) and (matched == f or f in ancestors_within(G, matched, 30))
+            detail = (f"present and annotated ({_label(G, matched)}), but it fits the other candidates as well or "
+                      f"better, so it does not raise this disease's score"
+                      if annotated else "present, but not among the disease's annotated phenotypes")
             against.append(EvidenceAgainst(kind="unexplained_finding", concept_id=f,
                                            label=_label(G, f) if f in G else "", detail=detail,
                                            contribution=round(c, 4)))

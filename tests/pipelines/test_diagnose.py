@@ -204,8 +204,10 @@ def test_evidence_against_never_names_a_missing_match(toy_home):
             contributions = dict(top.contributions)
             contributions["HP:0001250"] = -0.7                    # excluded, not a feature of the top disease
             contributions["HP:0001166"] = -0.1                    # present and annotated, counted against
-            return replace(out, diagnoses=[replace(top, contributions=contributions,
-                                                   matched={k: v for k, v in top.matched.items() if k != "HP:0001250"})]
+            contributions["HP:0000098"] = -0.2                    # present, matched only through a shared ancestor
+            matched = {k: v for k, v in top.matched.items() if k != "HP:0001250"}
+            matched["HP:0000098"] = "HP:0001083"
+            return replace(out, diagnoses=[replace(top, contributions=contributions, matched=matched)]
                            + out.diagnoses[1:])
 
     ws2.__dict__["ranker"] = Skewed()
@@ -214,4 +216,5 @@ def test_evidence_against_never_names_a_missing_match(toy_home):
     assert "None" not in against["HP:0001250"].detail and "not a feature of this disease" in against["HP:0001250"].detail
     assert against["HP:0001250"].edges == []
     assert "HP:0001166" not in {s.concept_id for s in r.diagnoses[0].supporting_findings}
-    assert "matching" in against["HP:0001166"].detail and "not among" not in against["HP:0001166"].detail
+    assert "annotated (" in against["HP:0001166"].detail and "not among" not in against["HP:0001166"].detail
+    assert "not among the disease's annotated phenotypes" in against["HP:0000098"].detail
