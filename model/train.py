@@ -66,7 +66,8 @@ class TrainConfig:
 
 
 PROFILES: dict[str, TrainConfig] = {
-    # ~70 s on 2 quiet cores for the HPO graph (one patient per OMIM disease, 4 epochs). Longer
+    # one simulated patient per candidate disease, 4 epochs: 62 s on 2 quiet cores for the OMIM diseases
+    # of the HPO graph, 100 s for all of its diseases (`medkg train` on the default graph). Longer
     # schedules fit the simulator better but rank real dev cases worse (1,500-case dev sample:
     # 8 epochs top-10 0.605 vs 0.633 for 4; 2 epochs 0.628): fewer steps stay closer to the
     # LR / Resnik prior the model starts from.
