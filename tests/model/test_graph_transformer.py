@@ -43,6 +43,21 @@ def test_batched_scores_equal_single_scores(tiny_model):
         np.testing.assert_allclose(got, r.score_findings(f)[0], rtol=1e-5, atol=1e-5)
 
 
+def test_only_excluded_and_more_findings_than_the_model_reads(tiny_model):
+    from dataclasses import replace
+
+    r = _load(tiny_model.folder)
+    only_excluded = r.rank([], ["HP:0000007"], top_k=5)
+    assert len(only_excluded.diagnoses) == 5 and only_excluded.present == []
+    assert abs(sum(d.probability for d in only_excluded.diagnoses) - 1) < 1e-6
+    # the Transformer reads the max_findings most informative findings; the others contribute 0
+    r.model.config = replace(r.model.config, max_findings=2)
+    out = r.rank(["HP:0000003", "HP:0000004", "HP:0000007", "HP:0000008"], ["HP:0000010"], top_k=3)
+    contrib = out.diagnoses[0].contributions
+    assert set(contrib) == {"HP:0000003", "HP:0000004", "HP:0000007", "HP:0000008", "HP:0000010"}
+    assert sum(v != 0 for v in contrib.values()) <= 2
+
+
 def test_folder_layout_and_versions(tiny_model):
     meta = json.loads((tiny_model.folder / "config.json").read_text())
     assert {"config", "graph_version", "trained_graph_version", "temperature", "model_version"} <= set(meta)
