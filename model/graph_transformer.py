@@ -570,7 +570,8 @@ class TransformerRanker(Ranker):
 
     @classmethod
     def load(cls, folder: Path, G, table: AnnotationTable, candidates: str | Sequence[str] | None = None,
-             text_cache: Path | None = None) -> "TransformerRanker":
+             cache_dir: Path | None = None) -> "TransformerRanker":
+        """Load a model folder for ``table``'s graph; ``cache_dir`` caches the embeddings of unseen concepts."""
         from safetensors.torch import load_file
 
         folder = Path(folder)
@@ -590,7 +591,9 @@ class TransformerRanker(Ranker):
         if unseen:
             # concepts of a newer graph: their label-text embedding and a zero residual
             labels = [table.term_labels[table.term_index[t]] for t in unseen]
-            extra = torch.from_numpy(text_embeddings(labels, config.text_encoder, cache=text_cache))
+            cache = (Path(cache_dir) / f"text-unseen-{meta.get('model_version')}-{table.graph_version}.npy"
+                     if cache_dir is not None else None)
+            extra = torch.from_numpy(text_embeddings(labels, config.text_encoder, cache=cache))
             text = torch.cat([text, extra], dim=0)
             resid = torch.cat([resid, torch.zeros(len(unseen), resid.shape[1])], dim=0)
             vocab = vocab + unseen

@@ -266,11 +266,7 @@ def load_ranker(G: nx.MultiDiGraph, models_dir: Path | None, name: str = "auto",
         if folder is not None and (folder / "config.json").exists():
             from model.graph_transformer import TransformerRanker
 
-            text_cache = None
-            if cache_dir is not None:
-                meta = json.loads((folder / "config.json").read_text())
-                text_cache = Path(cache_dir) / f"text-unseen-{meta.get('model_version')}-{table.graph_version}.npy"
-            return TransformerRanker.load(folder, G, table, candidates=candidates, text_cache=text_cache)
+            return TransformerRanker.load(folder, G, table, candidates=candidates, cache_dir=cache_dir)
         if name == "transformer":
             raise ModelError(f"no trained graph Transformer in {folder}; run `medkg train` first "
                              f"or choose ranker 'lr' or 'resnik'")

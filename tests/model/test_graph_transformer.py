@@ -117,6 +117,10 @@ def test_older_graph_version_loads_with_unseen_concept(tmp_path):
     assert r.meta["unseen_concepts"] == 1 and "HP:0000010" in r.vocab
     out = r.rank(["HP:0000010", "HP:0000004"], [])
     assert out.diagnoses and out.graph_version == "new-v1"
+    # with a cache folder the unseen concepts' embeddings are kept for the next load
+    cached = _load(res.folder, new, cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache").glob("text-unseen-*-new-v1.npy"))
+    np.testing.assert_allclose(cached.ranked_scores(["HP:0000010"], []), r.ranked_scores(["HP:0000010"], []), rtol=1e-5)
 
 
 def test_shapes_masking_and_messages(T):
