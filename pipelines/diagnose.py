@@ -60,12 +60,17 @@ def _finding_out(f: Finding, used_as: str, note_name: str = "") -> FindingOut:
                       source_note=note_name)
 
 
+def _label(G: nx.MultiDiGraph, node: str) -> str:
+    """The node's label, "" when the graph does not know it."""
+    return G.nodes[node].get("label", "") if node in G else ""
+
+
 def _edge_out(G: nx.MultiDiGraph, u: str, v: str, data: dict) -> EvidenceEdge:
     qualifiers = {k: str(val) for k, val in data.items()
                   if k not in ("predicate", "source", "source_version", "references", "graph") and val not in ("", None)}
-    return EvidenceEdge(subject=u, subject_label=G.nodes[u].get("label", "") if u in G else "",
+    return EvidenceEdge(subject=u, subject_label=_label(G, u),
                         predicate=data.get("predicate", ""), object=v,
-                        object_label=G.nodes[v].get("label", "") if v in G else "",
+                        object_label=_label(G, v),
                         source=data.get("source", ""), source_version=data.get("source_version", ""),
                         references=list(data.get("references", ())), qualifiers=qualifiers)
 
@@ -244,13 +249,9 @@ def _versions(ws: Workspace) -> Versions:
                     model_graph_version=model_graph, index=index, sources=sources)
 
 
-def _label(G: nx.MultiDiGraph, node: str) -> str:
-    return G.nodes[node].get("label", node) if node in G else node
-
-
 def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[str], absent: set[str], lit) -> Diagnosis:
     d = rd.disease_id
-    label = rd.label or G.nodes[d].get("label", "") if d in G else rd.label
+    label = rd.label or _label(G, d)
     eq = sorted(equivalents(G, d) - {d})[:25] if d in G else []
     support = sorted(((f, c) for f, c in rd.contributions.items() if f in present and c > 0), key=lambda x: -x[1])
     paths: list[EvidencePath] = []
@@ -260,7 +261,7 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
             edges = evidence_path(G, f, d, matched) if matched else []
         except Exception:  # noqa: BLE001 - a missing path is shown as such, never fatal
             edges = []
-        paths.append(EvidencePath(finding=f, finding_label=G.nodes[f].get("label", "") if f in G else "",
+        paths.append(EvidencePath(finding=f, finding_label=_label(G, f),
                                   matched_phenotype=matched or "", relation=_relation(edges, f, matched) if matched else "",
                                   contribution=round(c, 4), edges=[_edge_out(G, u, v, data) for u, v, _, data in edges]))
     against: list[EvidenceAgainst] = []
@@ -270,27 +271,27 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
             edges = evidence_path(G, f, d, matched) if matched and f in G else []
             freq = edges[-1][3].get("frequency", "") if edges else ""
             if matched:
-                detail = f"reported absent, but the disease usually has {_label(G, matched)}" + \
+                detail = f"reported absent, but the disease usually has {_label(G, matched) or matched}" + \
                          (f" (frequency {freq})" if freq else "")
             else:
                 detail = "reported absent; not a feature of this disease, so the ranker reads the exclusion as " \
                          "pointing to other diseases"
             against.append(EvidenceAgainst(
-                kind="absent_finding", concept_id=f, label=_label(G, f) if f in G else "", detail=detail,
+                kind="absent_finding", concept_id=f, label=_label(G, f), detail=detail,
                 contribution=round(c, 4), edges=[_edge_out(G, u, v, data) for u, v, _, data in edges]))
         elif f in present and c <= 0:
             matched = rd.matched.get(f)
             # annotated: the disease has the finding itself or a more specific phenotype
             annotated = bool(matched) and (matched == f or f in ancestors_within(G, matched, 30))
-            detail = (f"present and annotated ({_label(G, matched)}), but it fits the other candidates as well or "
+            detail = (f"present and annotated ({_label(G, matched) or matched}), but it fits the other candidates as well or "
                       f"better, so it does not raise this disease's score"
                       if annotated else "present, but not among the disease's annotated phenotypes")
             against.append(EvidenceAgainst(kind="unexplained_finding", concept_id=f,
-                                           label=_label(G, f) if f in G else "", detail=detail,
+                                           label=_label(G, f), detail=detail,
                                            contribution=round(c, 4)))
     for f in present:
         for u, v, _, data in annotation_edges(G, d, f, ("lacks_phenotype",)):
-            against.append(EvidenceAgainst(kind="excluded_by_source", concept_id=f, label=G.nodes[f].get("label", ""),
+            against.append(EvidenceAgainst(kind="excluded_by_source", concept_id=f, label=_label(G, f),
                                            detail="the source explicitly describes this disease without this feature",
                                            edges=[_edge_out(G, u, v, data)]))
     citations = _edge_citations(ws, paths)
@@ -316,7 +317,7 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
     note = "" if treatments else f"The graph has no treatment linked to {label or d} (nor to an equivalent or parent disease)."
     return Diagnosis(rank=rank, id=d, label=label or d, equivalent_ids=eq, probability=round(float(rd.probability), 6),
                      score=round(float(rd.score), 6),
-                     supporting_findings=[SupportingFinding(concept_id=f, label=G.nodes[f].get("label", "") if f in G else "",
+                     supporting_findings=[SupportingFinding(concept_id=f, label=_label(G, f),
                                                             contribution=round(c, 4)) for f, c in support],
                      evidence_paths=paths, evidence_against=against, literature=citations, treatments=treatments,
                      treatments_note=note)
