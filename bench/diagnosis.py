@@ -266,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{f', seeded random sample of {args.sample}' if args.sample else ''})  "
         f"graph={G.graph.get('version')} ({G.graph.get('version_label')})  candidates={args.candidates}")
     log(f"# {in_graph} cases have a diagnosis in the graph, {len(cases) - in_graph} not (newer OMIM entries)")
+    log(f"# annotation rows {T.n_rows}, of which {T.shared_rows} shared between equivalent diseases (same_as, "
+        f"e.g. MONDO exact matches; {T.ambiguous_groups} ambiguous groups left alone)")
     n_side = args.side_cases or (100 if args.quick else 500)
     profile = args.profile or ("quick" if args.quick else "default")
     summary: dict = {"setting": args.leak_filter, "cases": len(cases), "graph_version": G.graph.get("version")}

@@ -148,13 +148,30 @@ def evidence_path(G: nx.MultiDiGraph, finding: str, disease: str, matched: str |
         link = hierarchy_path(G, finding, target, max_len)
         if link is None:
             continue
-        annotations = annotation_edges(G, disease, target)
+        annotations = annotation_edges(G, disease, target)[:1] or _equivalent_annotation(G, disease, target, max_len)
         if not annotations:
             continue
-        candidate = link + annotations[:1]
+        candidate = link + annotations
         if best is None or len(candidate) < len(best):
             best = candidate
     return best or []
+
+
+def _equivalent_annotation(G: nx.MultiDiGraph, disease: str, phenotype: str, max_len: int) -> list[EdgeRef]:
+    """An annotation of ``phenotype`` on a ``same_as`` equivalent of ``disease``, then the same_as hops back.
+
+    The ranker's annotation table shares annotations between equivalent diseases (e.g. OMIM
+    and Orphanet entries joined by a MONDO exact match), so the evidence names where the row is.
+    """
+    best: list[EdgeRef] = []
+    for other in sorted(same_as_closure(G, disease) - {disease}):
+        annotations = annotation_edges(G, other, phenotype)
+        if not annotations:
+            continue
+        hops = _bfs(G, other, disease, max_len)
+        if hops is not None and (not best or len(hops) + 1 < len(best)):
+            best = annotations[:1] + hops
+    return best
 
 
 def ancestors_within(G: nx.MultiDiGraph, node: str, max_depth: int) -> dict[str, int]:

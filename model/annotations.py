@@ -9,6 +9,11 @@ the graph version. It holds
   frequency through :func:`kg.records.frequency_value`, ``default_frequency`` when missing,
   e.g. the disease-symptom source's rows), and its explicitly excluded phenotypes
   (``lacks_phenotype``: HPO NOT rows, never support);
+- with ``share_equivalents`` (the default), the annotations of *equivalent* diseases: when
+  ``same_as`` edges (MONDO exact matches) join e.g. ``OMIM:154700`` and ``ORPHA:558``, each
+  also gets the other's rows for the phenotypes it is not annotated with itself (its own row
+  wins; references kept, so the leak filter still sees them). Groups holding two annotated
+  diseases of one prefix are ambiguous and left alone (counted in ``ambiguous_groups``);
 - derived matrices: ``M`` (disease x term: the highest frequency of an annotation at the term
   or any descendant, i.e. the probability that a patient shows the term at least that often),
   ``X`` (disease x term, explicit exclusions), the information content ``ic`` per term
@@ -44,7 +49,7 @@ import scipy.sparse as sp
 
 from kg.records import frequency_value
 
-__all__ = ["AnnotationTable", "build_annotation_table", "annotation_table", "gather_runs",
+__all__ = ["AnnotationTable", "build_annotation_table", "annotation_table", "equivalent_disease_groups", "gather_runs",
            "TERM_PREFIXES", "ROOT_TERMS"]
 
 log = logging.getLogger(__name__)
@@ -54,7 +59,7 @@ TERM_CATEGORIES = ("PhenotypicFeature", "ClinicalCourse", "GeneticInheritance")
 # Terms too general to count as a match between a finding and an annotation.
 ROOT_TERMS = ("HP:0000001", "HP:0000118", "SYMP:0000000", "HP:0000005", "HP:0012823", "HP:0040279",
               "HP:0031797", "HP:0040006")
-_FORMAT = 4  # bump when the pickled layout changes
+_FORMAT = 5  # bump when the pickled layout changes
 
 
 def _prefix(curie: str) -> str:
@@ -81,6 +86,10 @@ class AnnotationTable:
     exc_refs: list[tuple[str, ...]]
     default_frequency: float = 0.5
     removed_rows: int = 0
+    shared_rows: int = 0               # annotation rows copied from an equivalent disease
+    ambiguous_groups: int = 0          # same_as groups not shared (two annotated diseases of one prefix)
+    # (ic, bg) of the table a disease subset was cut from (see for_diseases); None: computed here
+    stats: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     # derived (filled by _derive)
     term_index: dict[str, int] = field(default_factory=dict, repr=False)
     disease_index: dict[str, int] = field(default_factory=dict, repr=False)
@@ -129,11 +138,14 @@ class AnnotationTable:
         self.M = _max_matrix(rep_d, rep_t, rep_f, (nd, nt)).tocsc()
         self.X = sp.csc_matrix((np.ones(len(self.exc_d), np.float32), (self.exc_d, self.exc_t)), shape=(nd, nt))
         self.X.data[:] = 1.0
-        annotated = np.diff(self.M.indptr).astype(np.float64)  # diseases per term (CSC columns)
-        n = max(nd, 1)
-        self.ic = np.log(n / np.maximum(annotated, 1.0)).astype(np.float32)
-        self.ic[annotated == 0] = np.log(n)
-        self.bg = np.maximum(np.asarray(self.M.sum(axis=0)).ravel() / n, 0.5 / n).astype(np.float32)
+        if self.stats is not None:
+            self.ic, self.bg = self.stats
+        else:
+            annotated = np.diff(self.M.indptr).astype(np.float64)  # diseases per term (CSC columns)
+            n = max(nd, 1)
+            self.ic = np.log(n / np.maximum(annotated, 1.0)).astype(np.float32)
+            self.ic[annotated == 0] = np.log(n)
+            self.bg = np.maximum(np.asarray(self.M.sum(axis=0)).ravel() / n, 0.5 / n).astype(np.float32)
         Dr = self.D.tocsr()
         self.disease_terms = [Dr.indices[Dr.indptr[i]:Dr.indptr[i + 1]] for i in range(nd)]
         self.disease_freqs = [Dr.data[Dr.indptr[i]:Dr.indptr[i + 1]] for i in range(nd)]
@@ -204,8 +216,36 @@ class AnnotationTable:
         keep = ~(chosen & (rng.random(self.n_rows) < share))
         return self.keep_rows(keep, np.ones(len(self.exc_d), dtype=bool))
 
+    def for_diseases(self, mask: np.ndarray) -> "AnnotationTable":
+        """The table cut to the diseases where ``mask``, with this table's ``ic`` and ``bg``.
+
+        A ranker restricted to some candidates (e.g. OMIM) scores only their rows: the same
+        scores, less work. The statistics stay those of every disease of the graph, so rows
+        cannot be removed from the cut table (remove them from the full one, then cut).
+        """
+        mask = np.asarray(mask, bool)
+        idx = np.flatnonzero(mask)
+        new = np.full(self.n_diseases, -1, np.int64)
+        new[idx] = np.arange(len(idx))
+        keep, keep_x = mask[self.ann_d], mask[self.exc_d]
+        out = AnnotationTable(
+            graph_version=self.graph_version, terms=self.terms, term_labels=self.term_labels, parents=self.parents,
+            diseases=[self.diseases[i] for i in idx], disease_labels=[self.disease_labels[i] for i in idx],
+            ann_d=new[self.ann_d[keep]], ann_t=self.ann_t[keep], ann_f=self.ann_f[keep],
+            ann_has_f=self.ann_has_f[keep], ann_refs=[r for r, k in zip(self.ann_refs, keep) if k],
+            exc_d=new[self.exc_d[keep_x]], exc_t=self.exc_t[keep_x],
+            exc_refs=[r for r, k in zip(self.exc_refs, keep_x) if k],
+            default_frequency=self.default_frequency, removed_rows=self.removed_rows,
+            shared_rows=self.shared_rows, ambiguous_groups=self.ambiguous_groups,
+            anc=self.anc, depth=self.depth, root_mask=self.root_mask, stats=(self.ic, self.bg),
+        )
+        return out._derive()
+
     def keep_rows(self, keep: np.ndarray, keep_x: np.ndarray) -> "AnnotationTable":
         """A new table with the annotation rows where ``keep`` and the exclusion rows where ``keep_x``."""
+        if self.stats is not None:
+            raise ValueError("rows cannot be removed from a table cut by for_diseases (its statistics are the "
+                             "full table's): remove them from the full table, then cut")
         out = AnnotationTable(
             graph_version=self.graph_version, terms=self.terms, term_labels=self.term_labels, parents=self.parents,
             diseases=self.diseases, disease_labels=self.disease_labels,
@@ -215,6 +255,7 @@ class AnnotationTable:
             exc_refs=[r for r, k in zip(self.exc_refs, keep_x) if k],
             default_frequency=self.default_frequency,
             removed_rows=self.removed_rows + int((~keep).sum() + (~keep_x).sum()),
+            shared_rows=self.shared_rows, ambiguous_groups=self.ambiguous_groups,
             anc=self.anc, depth=self.depth, root_mask=self.root_mask,
         )
         return out._derive()
@@ -314,7 +355,69 @@ def _hpo_equivalents(G: nx.MultiDiGraph) -> dict[str, str]:
     return out
 
 
-def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5) -> AnnotationTable:
+def equivalent_disease_groups(G: nx.MultiDiGraph, annotated: set[str]) -> tuple[list[list[str]], int]:
+    """Groups of ``annotated`` diseases joined by ``same_as`` edges (through any hub, e.g. a MONDO id).
+
+    Returns the unambiguous groups (at most one annotated disease per id prefix) and how many
+    groups were ambiguous. Phenotype terms never join a group.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("MONDO:1", "OMIM:1", predicate="same_as"); G.add_edge("MONDO:1", "ORPHA:1", predicate="same_as")
+    0
+    0
+    >>> equivalent_disease_groups(G, {"OMIM:1", "ORPHA:1"})
+    ([['OMIM:1', 'ORPHA:1']], 0)
+    """
+    links = nx.Graph()
+    for u, v, d in G.edges(data=True):
+        if d.get("predicate") == "same_as" and _prefix(u) not in TERM_PREFIXES and _prefix(v) not in TERM_PREFIXES:
+            links.add_edge(u, v)
+    groups, ambiguous = [], 0
+    for component in nx.connected_components(links):
+        members = sorted(n for n in component if n in annotated)
+        if len(members) < 2:
+            continue
+        prefixes = [_prefix(m) for m in members]
+        if len(set(prefixes)) < len(prefixes):
+            ambiguous += 1
+            continue
+        groups.append(members)
+    return sorted(groups), ambiguous
+
+
+def _share_equivalents(G: nx.MultiDiGraph, ann: list, exc: list) -> tuple[list, list, int, int]:
+    """``ann``/``exc`` plus each equivalent disease's rows for the phenotypes a disease lacks a row for."""
+    rows: dict[str, list] = {}
+    xrows: dict[str, list] = {}
+    for row in ann:
+        rows.setdefault(row[0], []).append(row)
+    for row in exc:
+        xrows.setdefault(row[0], []).append(row)
+    groups, ambiguous = equivalent_disease_groups(G, set(rows))
+    extra, extra_x = [], []
+    for group in groups:
+        for d in group:
+            have = {v for _, v, _, _ in rows.get(d, ())}
+            lacks = {v for _, v, _ in xrows.get(d, ())}
+            for other in group:
+                if other == d:
+                    continue
+                for _, v, f, r in rows.get(other, ()):
+                    if v not in have and v not in lacks:
+                        have.add(v)
+                        extra.append((d, v, f, r))
+            for other in group:
+                if other == d:
+                    continue
+                for _, v, r in xrows.get(other, ()):
+                    if v not in have and v not in lacks:
+                        lacks.add(v)
+                        extra_x.append((d, v, r))
+    return ann + extra, exc + extra_x, len(extra), ambiguous
+
+
+def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5,
+                           share_equivalents: bool = True) -> AnnotationTable:
     """Read the phenotype DAG and the disease annotations of ``G`` into an :class:`AnnotationTable`."""
     if not 0.0 < default_frequency <= 1.0:
         from kg.errors import ConfigError
@@ -340,6 +443,9 @@ def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5) -
     if to_hp:
         ann = [(u, to_hp.get(v, v), f, r) for u, v, f, r in ann]
         exc = [(u, to_hp.get(v, v), r) for u, v, r in exc]
+    shared = ambiguous = 0
+    if share_equivalents:
+        ann, exc, shared, ambiguous = _share_equivalents(G, ann, exc)
     for _, v, _, _ in ann:
         term_set.add(v)
     for _, v, _ in exc:
@@ -377,6 +483,8 @@ def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5) -
         exc_t=np.array([tix[v] for _, v, _ in exc], dtype=np.int64),
         exc_refs=[tuple(r) for _, _, r in exc],
         default_frequency=default_frequency,
+        shared_rows=shared,
+        ambiguous_groups=ambiguous,
     )
     # a 0% frequency on a has_phenotype row is an exclusion in disguise
     zero = table.ann_f <= 0.0
@@ -391,16 +499,18 @@ def build_annotation_table(G: nx.MultiDiGraph, default_frequency: float = 0.5) -
     return table._derive()
 
 
-def annotation_table(G: nx.MultiDiGraph, cache_dir: Path | None = None, default_frequency: float = 0.5) -> AnnotationTable:
+def annotation_table(G: nx.MultiDiGraph, cache_dir: Path | None = None, default_frequency: float = 0.5,
+                     share_equivalents: bool = True) -> AnnotationTable:
     """:func:`build_annotation_table`, cached in ``cache_dir`` keyed by the graph version.
 
-    The key also covers ``default_frequency`` and the table format; a graph without a
-    version (hand-built) is never cached.
+    The key also covers ``default_frequency``, ``share_equivalents`` and the table format; a
+    graph without a version (hand-built) is never cached.
     """
     version = G.graph.get("version")
     if cache_dir is None or not version:
-        return build_annotation_table(G, default_frequency)
-    key = hashlib.blake2b(f"{version}|{default_frequency}|{_FORMAT}".encode(), digest_size=6).hexdigest()
+        return build_annotation_table(G, default_frequency, share_equivalents)
+    key = hashlib.blake2b(f"{version}|{default_frequency}|{share_equivalents}|{_FORMAT}".encode(),
+                          digest_size=6).hexdigest()
     path = Path(cache_dir) / f"annotations-{version}-{key}.pickle"
     if path.exists():
         try:
@@ -408,7 +518,7 @@ def annotation_table(G: nx.MultiDiGraph, cache_dir: Path | None = None, default_
                 return pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as err:
             log.warning("ignoring unreadable annotation cache %s: %s", path, err)
-    table = build_annotation_table(G, default_frequency)
+    table = build_annotation_table(G, default_frequency, share_equivalents)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:

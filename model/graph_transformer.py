@@ -56,7 +56,7 @@ from model.resnik import ResnikConfig, _binary_ic
 from model.likelihood_ratio import _segment_max
 
 __all__ = ["GTConfig", "GraphTransformer", "CaseBatch", "featurize", "collate", "TransformerRanker",
-           "text_embeddings", "MODEL_FORMAT"]
+           "text_embeddings", "top_candidates", "MODEL_FORMAT"]
 
 log = logging.getLogger(__name__)
 MODEL_FORMAT = 2
@@ -229,6 +229,23 @@ def shortlist_scores(lrm: LRMatch, pertinent: float) -> np.ndarray:
     return s
 
 
+def top_candidates(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first; ties go to the lower index (so the shortlist
+    does not depend on how many other diseases the table holds).
+
+    >>> top_candidates(np.array([1.0, 3.0, 2.0, 3.0, 2.0]), 3).tolist()
+    [1, 3, 2]
+    """
+    if k >= len(scores):
+        chosen = np.arange(len(scores))
+    else:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]     # the k-th highest value
+        above = np.flatnonzero(scores > kth)
+        chosen = np.concatenate([above, np.flatnonzero(scores == kth)[:k - len(above)]])
+        chosen.sort()
+    return chosen[np.argsort(-scores[chosen], kind="stable")]
+
+
 def featurize(T: AnnotationTable, present: list[int], absent: list[int], config: GTConfig,
               vocab_of: np.ndarray, candidate_mask: np.ndarray, target: int = -1,
               lrm: LRMatch | None = None) -> tuple[CaseFeatures, LRMatch, np.ndarray]:
@@ -236,9 +253,7 @@ def featurize(T: AnnotationTable, present: list[int], absent: list[int], config:
     if lrm is None:
         lrm = lr_match(T, present, absent, config.lr_config())
     scores = np.where(candidate_mask, shortlist_scores(lrm, config.shortlist_pertinent), -np.inf)
-    C = min(config.shortlist, int(candidate_mask.sum()))
-    sl = np.argpartition(-scores, C - 1)[:C] if C < len(scores) else np.flatnonzero(candidate_mask)
-    sl = sl[np.argsort(-scores[sl], kind="stable")]
+    sl = top_candidates(scores, min(config.shortlist, int(candidate_mask.sum())))
     sp_, sa_ = _select_findings(T, present, absent, config.max_findings)
     cols = [i for i, t in enumerate(present) if t in set(sp_)] + \
            [len(present) + i for i, t in enumerate(absent) if t in set(sa_)]

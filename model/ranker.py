@@ -89,6 +89,10 @@ class Ranker:
                                   f"prefixes present: {sorted({d.split(':', 1)[0] for d in table.diseases})}")
         else:
             mask = np.ones(table.n_diseases, dtype=bool)
+        if not mask.all():
+            # score only the candidates' rows (same scores: the statistics stay the whole graph's)
+            self.T = table = table.for_diseases(mask)
+            mask = np.ones(table.n_diseases, dtype=bool)
         self.mask = mask
 
     # ------------------------------------------------------------------ input

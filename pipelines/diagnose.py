@@ -75,10 +75,16 @@ def _edge_out(G: nx.MultiDiGraph, u: str, v: str, data: dict) -> EvidenceEdge:
                         references=list(data.get("references", ())), qualifiers=qualifiers)
 
 
+def _annotation_at(path_edges: list) -> int:
+    """Position of the annotation edge in an evidence path (the hops after it reach an equivalent disease)."""
+    return next((i for i, e in enumerate(path_edges) if e[3].get("predicate") == "has_phenotype"), len(path_edges))
+
+
 def _relation(path_edges: list, finding: str, matched: str) -> str:
     if finding == matched:
         return "exact"
-    if any(e[3].get("predicate") == "same_as" for e in path_edges[:-1]):
+    link = path_edges[:_annotation_at(path_edges)]   # finding -> the annotated phenotype
+    if any(e[3].get("predicate") == "same_as" for e in link):
         return "equivalent"
     if path_edges and path_edges[0][0] == finding:
         return "ancestor"
@@ -269,7 +275,8 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
         if f in absent and c < 0:
             matched = rd.matched.get(f)
             edges = evidence_path(G, f, d, matched) if matched and f in G else []
-            freq = edges[-1][3].get("frequency", "") if edges else ""
+            at = _annotation_at(edges)
+            freq = edges[at][3].get("frequency", "") if at < len(edges) else ""
             if matched:
                 detail = f"reported absent, but the disease usually has {_label(G, matched) or matched}" + \
                          (f" (frequency {freq})" if freq else "")
@@ -290,10 +297,13 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
                                            label=_label(G, f), detail=detail,
                                            contribution=round(c, 4)))
     for f in present:
-        for u, v, _, data in annotation_edges(G, d, f, ("lacks_phenotype",)):
-            against.append(EvidenceAgainst(kind="excluded_by_source", concept_id=f, label=_label(G, f),
-                                           detail="the source explicitly describes this disease without this feature",
-                                           edges=[_edge_out(G, u, v, data)]))
+        # the disease's own exclusions, and those of its equivalents (the ranker shares them)
+        for e in [d, *eq]:
+            for u, v, _, data in annotation_edges(G, e, f, ("lacks_phenotype",)):
+                as_ = "" if e == d else f" (as its equivalent {e})"
+                against.append(EvidenceAgainst(kind="excluded_by_source", concept_id=f, label=_label(G, f),
+                                               detail=f"the source explicitly describes this disease{as_} without this feature",
+                                               edges=[_edge_out(G, u, v, data)]))
     citations = _edge_citations(ws, paths)
     if lit is not None and len(lit) > 0:
         terms = [G.nodes[f].get("label", "") for f, _ in support[:3] if f in G]

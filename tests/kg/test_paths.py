@@ -117,3 +117,18 @@ def test_toy_graph_paths(toy_home):
     _check_real(G, path)
     for u, v, key, data in path:
         assert data["source"] == "hpo" and data["source_version"] == "toy-1" and data["graph"]
+
+
+def test_annotation_of_an_equivalent_disease(G):
+    """The ranker shares annotations across same_as (MONDO exact matches); the path says so."""
+    G.add_edge("MONDO:9", "OMIM:1", key="m1", predicate="same_as", source="mondo", source_version="2026-08-04")
+    G.add_edge("MONDO:9", "ORPHA:9", key="m2", predicate="same_as", source="mondo", source_version="2026-08-04")
+    G.add_edge("ORPHA:9", "HP:0012735", key="o1", predicate="has_phenotype", source="hpo", source_version="v",
+               references=("ORPHA:9",))
+    path = evidence_path(G, "HP:0031245", "OMIM:1", matched="HP:0012735")
+    assert _triples(path) == [("HP:0031245", "subclass_of", "HP:0012735"), ("ORPHA:9", "has_phenotype", "HP:0012735"),
+                              ("MONDO:9", "same_as", "ORPHA:9"), ("MONDO:9", "same_as", "OMIM:1")]
+    _check_real(G, path)
+    # the disease's own annotation wins over an equivalent's
+    G.add_edge("OMIM:1", "HP:0012735", key="own", predicate="has_phenotype", source="hpo", source_version="v")
+    assert _triples(evidence_path(G, "HP:0012735", "OMIM:1")) == [("OMIM:1", "has_phenotype", "HP:0012735")]

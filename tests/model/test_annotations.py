@@ -90,3 +90,58 @@ def test_missing_frequency_source_rows_do_not_break():
     G.add_edge("DOID:1", "SYMP:0000613", key="x", predicate="has_phenotype", source="do", references=())
     T = build_annotation_table(G)
     assert "SYMP:0000613" in T.term_index and "DOID:1" in T.disease_index
+
+
+def _with_equivalents(G):
+    """OMIM:100001 == ORPHA:5 through a MONDO hub; OMIM:100002 and OMIM:100003 both == MONDO:2 (ambiguous)."""
+    for key, (u, v) in enumerate([("MONDO:1", "OMIM:100001"), ("MONDO:1", "ORPHA:5"),
+                                  ("MONDO:2", "OMIM:100002"), ("MONDO:2", "OMIM:100003")]):
+        G.add_edge(u, v, key=f"m{key}", predicate="same_as", source="mondo", source_version="t", references=())
+    G.graph["version"] = "tiny-eq"
+    return G
+
+
+def test_equivalent_diseases_share_annotations(G):
+    plain = build_annotation_table(G)
+    T = build_annotation_table(_with_equivalents(G))
+    d1, o5 = T.disease_index["OMIM:100001"], T.disease_index["ORPHA:5"]
+    own1 = {T.terms[t]: f for t, f in plain.disease_annotations(d1)}
+    own5 = {T.terms[t]: f for t, f in plain.disease_annotations(o5)}
+    got1 = {T.terms[t]: f for t, f in T.disease_annotations(d1)}
+    got5 = {T.terms[t]: f for t, f in T.disease_annotations(o5)}
+    # each gets the other's phenotypes it lacks; its own row (and frequency) wins
+    assert set(got1) == set(own1) | set(own5) and set(got5) == set(own1) | set(own5)
+    assert all(got1[t] == pytest.approx(f) for t, f in own1.items())
+    assert all(got5[t] == pytest.approx(f) for t, f in own5.items())
+    assert T.shared_rows == len(set(own5) - set(own1)) + len(set(own1) - set(own5)) > 0
+    # two OMIM entries on one MONDO id: ambiguous, left alone
+    assert T.ambiguous_groups == 1
+    for d in ("OMIM:100002", "OMIM:100003"):
+        i = T.disease_index[d]
+        assert list(T.disease_terms[i]) == list(plain.disease_terms[i])
+    # switched off: the plain table
+    off = build_annotation_table(G, share_equivalents=False)
+    assert off.n_rows == plain.n_rows and off.shared_rows == 0
+
+
+def test_shared_rows_keep_their_references(G):
+    """The leak filter removes a shared row too when its reference is removed."""
+    T = build_annotation_table(_with_equivalents(G))
+    T2 = T.remove_references(["PMID:1004"])        # ORPHA:5's rows (the fixture cites PMID:1000 + position)
+    d1 = T2.disease_index["OMIM:100001"]
+    plain1 = build_annotation_table(tiny_graph()).disease_terms[d1]
+    assert sorted(T2.disease_terms[d1].tolist()) == sorted(plain1.tolist())
+    assert T2.shared_rows == T.shared_rows
+
+
+def test_for_diseases_keeps_the_whole_graphs_statistics(T):
+    mask = np.array([d.startswith("OMIM:") for d in T.diseases])
+    cut = T.for_diseases(mask)
+    assert cut.diseases == [d for d in T.diseases if d.startswith("OMIM:")]
+    assert np.array_equal(cut.ic, T.ic) and np.array_equal(cut.bg, T.bg)
+    for d in cut.diseases:
+        i, j = cut.disease_index[d], T.disease_index[d]
+        assert cut.disease_terms[i].tolist() == T.disease_terms[j].tolist()
+        assert (cut.M[i] != T.M[j]).nnz == 0 and (cut.X[i] != T.X[j]).nnz == 0
+    with pytest.raises(ValueError, match="remove them from the full table"):
+        cut.remove_references(["PMID:1000"])

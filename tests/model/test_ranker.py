@@ -92,3 +92,15 @@ def test_load_ranker_names(G, tmp_path):
         load_ranker(G, tmp_path, "transformer")
     with pytest.raises(ConfigError, match="valid rankers: auto, lr, resnik, transformer"):
         load_ranker(G, tmp_path, "bayes")
+
+
+@pytest.mark.parametrize("name", ["lr", "resnik"])
+def test_candidate_subset_scores_like_the_whole_table(G, name):
+    """A ranker cut to some candidates scores them exactly as the ranker over every disease does."""
+    whole = load_ranker(G, None, name)
+    omim = load_ranker(G, None, name, candidates="OMIM")
+    assert omim.T.n_diseases == 4 and whole.T.n_diseases == 5
+    for present, absent in ([["HP:0000003"], []], [["HP:0000004", "HP:0000010"], ["HP:0000007"]]):
+        a = dict(zip(whole.T.diseases, whole.ranked_scores(present, absent).tolist()))
+        b = dict(zip(omim.T.diseases, omim.ranked_scores(present, absent).tolist()))
+        assert b == pytest.approx({d: a[d] for d in b})

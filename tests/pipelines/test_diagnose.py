@@ -218,3 +218,17 @@ def test_evidence_against_never_names_a_missing_match(toy_home):
     assert "HP:0001166" not in {s.concept_id for s in r.diagnoses[0].supporting_findings}
     assert "annotated (" in against["HP:0001166"].detail and "not among" not in against["HP:0001166"].detail
     assert "not among the disease's annotated phenotypes" in against["HP:0000098"].detail
+
+
+def test_relation_of_a_path_through_an_equivalent_disease():
+    """A shared annotation's path ends in same_as hops; the relation is read from the finding's side only."""
+    from pipelines.diagnose import _relation
+
+    sub = ("HP:0031245", "HP:0012735", "s", {"predicate": "subclass_of"})
+    ann = ("ORPHA:9", "HP:0012735", "a", {"predicate": "has_phenotype", "frequency": "HP:0040281"})
+    hops = [("MONDO:9", "ORPHA:9", "m1", {"predicate": "same_as"}), ("MONDO:9", "OMIM:1", "m2", {"predicate": "same_as"})]
+    assert _relation([sub, ann, *hops], "HP:0031245", "HP:0012735") == "ancestor"
+    assert _relation([sub, ann], "HP:0031245", "HP:0012735") == "ancestor"
+    assert _relation([ann, *hops], "HP:0012735", "HP:0012735") == "exact"
+    symp = ("SYMP:1", "HP:0012735", "x", {"predicate": "same_as"})
+    assert _relation([symp, ann, *hops], "SYMP:1", "HP:0012735") == "equivalent"
