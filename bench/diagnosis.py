@@ -1,15 +1,20 @@
 """Benchmark the diagnosis rankers on real cases (GA4GH phenopackets).
 
+    medkg build --home /tmp/mondo-home --sources hpo,mondo --mirror ../shared/data/kg-sources
     python bench/diagnosis.py --cases ../shared/data/eval/phenopackets/dev.jsonl.gz \
-        --home /tmp/medkg-model-home --leak-filter none
-    python bench/diagnosis.py --cases ... --leak-filter pmid-folds --folds 5
+        --home /tmp/mondo-home --models bench/out/models-mondo --leak-filter none --retrain
+    python bench/diagnosis.py --cases ... --home /tmp/mondo-home --models bench/out/models-mondo \
+        --leak-filter pmid-folds --folds 5 --retrain
+
+With MONDO in the graph, OMIM and Orphanet entries that are exact matches share their
+phenotype annotations (see ``model/annotations.py``); the header prints how many rows that adds.
+A home with HPO alone (``medkg build``) measures the rankers without that sharing.
 
 Prints, one method a line (LR baseline, Resnik baseline, the graph Transformer and, in the
 ``none`` setting, the Transformer without graph attention bias): cases used, top-1, top-3,
 top-10, MRR and the expected calibration error of the top-1 probability, in two tables
 (diagnosis not in the graph counted as a miss / left out). Candidates are the diseases with an
-id prefix in ``--candidates`` (default OMIM: the cases' diagnoses are OMIM ids and an HPO-only
-graph has no cross-walk). Also prints faithfulness of the contributions, inference speed and
+id prefix in ``--candidates`` (default OMIM: the cases' diagnoses are OMIM ids). Also prints faithfulness of the contributions, inference speed and
 the training time / peak memory of the models. Outputs go to ``bench/out/``.
 
 Leak filter ``pmid-folds``: the cases' source PMIDs are split into ``--folds`` folds; per fold

@@ -19,7 +19,9 @@ Design (fits 2 CPU cores):
    finding's log LR.
 4. Score = a * LR score + b * Resnik score + c * pertinent negatives + an MLP of the attended
    candidate token (a, b, c learned; c starts at the candidate-generation bonus). Trained with
-   cross-entropy over the shortlist on simulated patients; temperature-scaled afterwards.
+   cross-entropy over the shortlist on simulated patients; at inference a fixed multiple
+   (``resnik_prior``) of the Resnik score is added (simulated patients match their annotations
+   more closely than real cases do); temperature-scaled afterwards, with that term.
 
 Because the candidate features are recomputed from the mask, leave-one-out contributions
 (score with all findings - score without one) are exact and cheap: one batched forward.
@@ -88,6 +90,11 @@ class GTConfig:
     lr_partial_weight: float = 0.25
     lr_absent_weight: float = 0.0
     lr_absent_floor: float = 0.05
+    # added to the logits at inference only (never while training): this multiple of each candidate's
+    # Resnik score minus the shortlist's best. Patients simulated from the annotations match them
+    # closely, so training weighs exact matches over similarity; cases from papers the graph never
+    # read need the similarity more. Chosen on dev among 0-24 (see README: 8 helps both settings).
+    resnik_prior: float = 8.0
 
     @classmethod
     def from_dict(cls, data: dict) -> "GTConfig":
@@ -95,6 +102,7 @@ class GTConfig:
         unknown = set(data) - valid
         if unknown:
             raise ConfigError(f"unknown GTConfig keys {sorted(unknown)}; valid keys: {', '.join(sorted(valid))}")
+        data = {"resnik_prior": 0.0, **data}   # models saved before the prior existed keep their scores
         return cls(**data)
 
     def lr_config(self) -> LRConfig:
@@ -461,6 +469,8 @@ class GraphTransformer(nn.Module):
         for blk in self.cross:
             h = blk(h, mem, rb, key_mask)
         logits = self.w_lr * lr_n + self.w_rs * rs_n + self.w_pn * n_has + self.head(h).squeeze(-1)
+        if not self.training and self.config.resnik_prior:
+            logits = logits + self.config.resnik_prior * rs_n
         return logits.masked_fill(~c_mask, float("-inf"))
 
 
