@@ -187,3 +187,22 @@ def test_bad_config():
 def test_missing_model_files(tmp_path):
     with pytest.raises(ModelError, match="lacks config.json"):
         _load(tmp_path)
+
+
+def test_resnik_prior_only_at_inference(tiny_model):
+    """The fixed Resnik prior is added in eval mode, never while training; older configs lack it (0)."""
+    r = _load(tiny_model.folder)
+    assert r.model.config.resnik_prior == GTConfig().resnik_prior > 0
+    feats, _, _ = featurize(r.T, [r.T.term_index["HP:0000004"]], [], r.model.config, r.vocab_of, r.mask)
+    b = collate([feats])
+    with torch.no_grad():
+        rs_n = r.model.candidate_features(b, b.f_mask)[2][0]
+        with_prior = r.model(b)[0]
+        r.model.train()
+        without = r.model(b)[0]
+        r.model.eval()
+    assert torch.allclose(with_prior - without, r.model.config.resnik_prior * rs_n, atol=1e-5)
+    assert float(rs_n.abs().max()) > 0
+    old = {k: v for k, v in json.loads((tiny_model.folder / "config.json").read_text())["config"].items()
+           if k != "resnik_prior"}
+    assert GTConfig.from_dict(old).resnik_prior == 0.0
