@@ -215,7 +215,8 @@ def group_equivalents(G: nx.MultiDiGraph, diagnoses: list) -> list:
     """Merge ranked entries that are the same disease under another id (e.g. ORPHA:558 and OMIM:154700).
 
     The best-ranked entry stands for the group, with the group's summed probability (the ranker
-    spread one disease's probability over its ids); the others appear in its equivalent ids.
+    spread one disease's probability over its ids); the others appear in its equivalent ids. The
+    groups are then ordered by that probability (ties keep the ranker's order).
     """
     from dataclasses import replace
 
@@ -230,7 +231,8 @@ def group_equivalents(G: nx.MultiDiGraph, diagnoses: list) -> list:
         groups[index].append(rd)
         for i in ids:
             owner.setdefault(i, index)
-    return [replace(g[0], probability=sum(x.probability for x in g)) if len(g) > 1 else g[0] for g in groups]
+    merged = [replace(g[0], probability=sum(x.probability for x in g)) if len(g) > 1 else g[0] for g in groups]
+    return sorted(merged, key=lambda rd: -rd.probability)
 
 
 def _literature(ws: Workspace):

@@ -184,6 +184,13 @@ def test_equivalent_entries_are_grouped_with_summed_probability():
     grouped = group_equivalents(G, ranked)
     assert [d.disease_id for d in grouped] == ["ORPHA:558", "OMIM:609008"]
     assert grouped[0].probability == pytest.approx(0.8)
+    # a group whose summed probability beats a better-ranked single entry moves up
+    ranked = [RankedDiagnosis("OMIM:609008", "Marfanoid habitus", 3.0, 0.4, {}, {}),
+              RankedDiagnosis("ORPHA:558", "Marfan syndrome", 2.0, 0.35, {}, {}),
+              RankedDiagnosis("OMIM:154700", "Marfan syndrome", 1.0, 0.25, {}, {})]
+    grouped = group_equivalents(G, ranked)
+    assert [d.disease_id for d in grouped] == ["ORPHA:558", "OMIM:609008"]
+    assert [d.probability for d in grouped] == pytest.approx([0.6, 0.4])
 
 
 def test_evidence_against_never_names_a_missing_match(toy_home):
