@@ -224,39 +224,39 @@ class AnnotationTable:
         cannot be removed from the cut table (remove them from the full one, then cut).
         """
         mask = np.asarray(mask, bool)
-        idx = np.flatnonzero(mask)
-        new = np.full(self.n_diseases, -1, np.int64)
-        new[idx] = np.arange(len(idx))
-        keep, keep_x = mask[self.ann_d], mask[self.exc_d]
-        out = AnnotationTable(
-            graph_version=self.graph_version, terms=self.terms, term_labels=self.term_labels, parents=self.parents,
-            diseases=[self.diseases[i] for i in idx], disease_labels=[self.disease_labels[i] for i in idx],
-            ann_d=new[self.ann_d[keep]], ann_t=self.ann_t[keep], ann_f=self.ann_f[keep],
-            ann_has_f=self.ann_has_f[keep], ann_refs=[r for r, k in zip(self.ann_refs, keep) if k],
-            exc_d=new[self.exc_d[keep_x]], exc_t=self.exc_t[keep_x],
-            exc_refs=[r for r, k in zip(self.exc_refs, keep_x) if k],
-            default_frequency=self.default_frequency, removed_rows=self.removed_rows,
-            shared_rows=self.shared_rows, ambiguous_groups=self.ambiguous_groups,
-            anc=self.anc, depth=self.depth, root_mask=self.root_mask, stats=(self.ic, self.bg),
-        )
-        return out._derive()
+        return self._subset(mask[self.ann_d], mask[self.exc_d], diseases=np.flatnonzero(mask),
+                            stats=(self.ic, self.bg))
 
     def keep_rows(self, keep: np.ndarray, keep_x: np.ndarray) -> "AnnotationTable":
         """A new table with the annotation rows where ``keep`` and the exclusion rows where ``keep_x``."""
         if self.stats is not None:
             raise ValueError("rows cannot be removed from a table cut by for_diseases (its statistics are the "
                              "full table's): remove them from the full table, then cut")
+        out = self._subset(keep, keep_x)
+        out.removed_rows += int((~keep).sum() + (~keep_x).sum())
+        return out
+
+    def _subset(self, keep: np.ndarray, keep_x: np.ndarray, diseases: np.ndarray | None = None,
+                stats: tuple[np.ndarray, np.ndarray] | None = None) -> "AnnotationTable":
+        """The rows where ``keep`` / ``keep_x``, over ``diseases`` (indices; all when None), derived anew."""
+        if diseases is None:
+            renumber, names, labels = None, self.diseases, self.disease_labels
+        else:
+            renumber = np.full(self.n_diseases, -1, np.int64)
+            renumber[diseases] = np.arange(len(diseases))
+            names = [self.diseases[i] for i in diseases]
+            labels = [self.disease_labels[i] for i in diseases]
+        ann_d, exc_d = self.ann_d[keep], self.exc_d[keep_x]
         out = AnnotationTable(
             graph_version=self.graph_version, terms=self.terms, term_labels=self.term_labels, parents=self.parents,
-            diseases=self.diseases, disease_labels=self.disease_labels,
-            ann_d=self.ann_d[keep], ann_t=self.ann_t[keep], ann_f=self.ann_f[keep], ann_has_f=self.ann_has_f[keep],
-            ann_refs=[r for r, k in zip(self.ann_refs, keep) if k],
-            exc_d=self.exc_d[keep_x], exc_t=self.exc_t[keep_x],
+            diseases=names, disease_labels=labels,
+            ann_d=ann_d if renumber is None else renumber[ann_d], ann_t=self.ann_t[keep], ann_f=self.ann_f[keep],
+            ann_has_f=self.ann_has_f[keep], ann_refs=[r for r, k in zip(self.ann_refs, keep) if k],
+            exc_d=exc_d if renumber is None else renumber[exc_d], exc_t=self.exc_t[keep_x],
             exc_refs=[r for r, k in zip(self.exc_refs, keep_x) if k],
-            default_frequency=self.default_frequency,
-            removed_rows=self.removed_rows + int((~keep).sum() + (~keep_x).sum()),
+            default_frequency=self.default_frequency, removed_rows=self.removed_rows,
             shared_rows=self.shared_rows, ambiguous_groups=self.ambiguous_groups,
-            anc=self.anc, depth=self.depth, root_mask=self.root_mask,
+            anc=self.anc, depth=self.depth, root_mask=self.root_mask, stats=stats,
         )
         return out._derive()
 
