@@ -14,8 +14,9 @@ Prints, one method a line (LR baseline, Resnik baseline, the graph Transformer a
 ``none`` setting, the Transformer without graph attention bias): cases used, top-1, top-3,
 top-10, MRR and the expected calibration error of the top-1 probability, in two tables
 (diagnosis not in the graph counted as a miss / left out). Candidates are the diseases with an
-id prefix in ``--candidates`` (default OMIM: the cases' diagnoses are OMIM ids). Also prints faithfulness of the contributions, inference speed and
-the training time / peak memory of the models. Outputs go to ``bench/out/``.
+id prefix in ``--candidates`` (default OMIM: the cases' diagnoses are OMIM ids). Also prints
+faithfulness of the contributions, inference speed and the training time / peak memory of the
+models. Outputs go to ``bench/out/``.
 
 Leak filter ``pmid-folds``: the cases' source PMIDs are split into ``--folds`` folds; per fold
 every annotation row citing one of that fold's papers is removed, the baselines are refit and

@@ -397,22 +397,18 @@ def _share_equivalents(G: nx.MultiDiGraph, ann: list, exc: list) -> tuple[list, 
     extra, extra_x = [], []
     for group in groups:
         for d in group:
+            others = [o for o in group if o != d]
             have = {v for _, v, _, _ in rows.get(d, ())}
             lacks = {v for _, v, _ in xrows.get(d, ())}
-            for other in group:
-                if other == d:
-                    continue
-                for _, v, f, r in rows.get(other, ()):
-                    if v not in have and v not in lacks:
-                        have.add(v)
-                        extra.append((d, v, f, r))
-            for other in group:
-                if other == d:
-                    continue
-                for _, v, r in xrows.get(other, ()):
-                    if v not in have and v not in lacks:
-                        lacks.add(v)
-                        extra_x.append((d, v, r))
+            # every shared annotation first, so an equivalent's exclusion never shadows another's annotation
+            for _, v, f, r in (row for o in others for row in rows.get(o, ())):
+                if v not in have and v not in lacks:
+                    have.add(v)
+                    extra.append((d, v, f, r))
+            for _, v, r in (row for o in others for row in xrows.get(o, ())):
+                if v not in have and v not in lacks:
+                    lacks.add(v)
+                    extra_x.append((d, v, r))
     return ann + extra, exc + extra_x, len(extra), ambiguous
 
 
