@@ -260,7 +260,8 @@ def _versions(ws: Workspace) -> Versions:
 def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[str], absent: set[str], lit) -> Diagnosis:
     d = rd.disease_id
     label = rd.label or _label(G, d)
-    eq = sorted(equivalents(G, d) - {d})[:25] if d in G else []
+    all_eq = sorted(equivalents(G, d) - {d}) if d in G else []
+    eq = all_eq[:25]                                      # listed in the report
     support = sorted(((f, c) for f, c in rd.contributions.items() if f in present and c > 0), key=lambda x: -x[1])
     paths: list[EvidencePath] = []
     for f, c in support[:MAX_PATHS]:
@@ -299,8 +300,9 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
                                            label=_label(G, f), detail=detail,
                                            contribution=round(c, 4)))
     for f in present:
-        # the disease's own exclusions, and those of its equivalents (the ranker shares them)
-        for e in [d, *eq]:
+        # the disease's own exclusions, and those of its equivalents (the ranker shares them), all of
+        # them: the 25 listed equivalents are a display limit
+        for e in [d, *all_eq]:
             for u, v, _, data in annotation_edges(G, e, f, ("lacks_phenotype",)):
                 as_ = "" if e == d else f" (as its equivalent {e})"
                 against.append(EvidenceAgainst(kind="excluded_by_source", concept_id=f, label=_label(G, f),
