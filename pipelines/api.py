@@ -435,11 +435,12 @@ def _jsonable(value):
     return str(value)
 
 
-def _run_sparql(graph_dir: Path, query: str, limit: int, cancelled: threading.Event) -> dict:
+def _run_sparql(graph_dir: Path, query: str, limit: int, cancelled: threading.Event,
+                service_allowlist: tuple[str, ...] = ()) -> dict:
     from kg.sparql import check_query, read_results
     from kg.store import open_store
 
-    check_query(query)
+    check_query(query, service_allowlist)
     store = open_store(graph_dir, read_only=True)   # read-only handle: sees the latest applied version
     failure = ""
     try:
@@ -700,14 +701,18 @@ def create_app(ws: Workspace) -> FastAPI:
             except Exception as err:  # pydantic.ValidationError
                 raise InputError("invalid request: " + "; ".join(
                     f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())) from None
+        from kg.sparql import check_query
+
+        check_query(req.query, current().settings.graph.service_allowlist)   # refused before a worker is taken
         if not sparql_slots.acquire(blocking=False):
             raise HTTPException(503, "too many SPARQL queries are running; try again shortly",
                                 headers={"Retry-After": "5"})
         cancelled = threading.Event()
-        graph_dir = current().settings.home.graph
-        timeout = current().settings.serve.sparql_timeout_s
+        settings = current().settings
+        graph_dir, timeout = settings.home.graph, settings.serve.sparql_timeout_s
         try:
-            future = sparql_pool.submit(_run_sparql, graph_dir, req.query, req.limit, cancelled)
+            future = sparql_pool.submit(_run_sparql, graph_dir, req.query, req.limit, cancelled,
+                                        settings.graph.service_allowlist)
         except RuntimeError:
             sparql_slots.release()
             raise HTTPException(503, "the server is shutting down") from None

@@ -216,7 +216,8 @@ def sparql_cmd(
             if not entries:
                 raise InputError(f"graph version {version!r} is not in the history (see `medkg history`)")
             graphs = list(entries[-1].active_graphs)
-        result = run_sparql(store, _read_arg(query), limit=limit, graphs=graphs)
+        result = run_sparql(store, _read_arg(query), limit=limit, graphs=graphs,
+                            service_allowlist=settings.graph.service_allowlist)
     finally:
         store.close()
     if json_out:
