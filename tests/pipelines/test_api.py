@@ -339,7 +339,7 @@ def test_sparql_too_long_query(client):
 
 
 def test_sparql_timeout_is_504(make_client, monkeypatch):
-    def slow(graph_dir, query, limit, cancelled):
+    def slow(graph_dir, query, limit, cancelled, *_allowlist):
         for _ in range(100):
             if cancelled.is_set():
                 raise TimeoutError
