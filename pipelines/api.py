@@ -585,6 +585,7 @@ def create_app(ws: Workspace) -> FastAPI:
                 "graph": G.graph.get("version", ""),
                 "graph_label": G.graph.get("version_label", ""),
                 "model": f"{getattr(ranker, 'name', '')} {getattr(ranker, 'version', '')}".strip(),
+                "ranker": ranker.describe(),   # model.choice.choose_ranker's decision, as `medkg info` shows it
                 "index": lit.index_version if lit is not None else "",
             },
             "sources": [{k: s.get(k, "") for k in ("name", "version", "kind", "license", "citation")}

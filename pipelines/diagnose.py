@@ -252,7 +252,8 @@ def _versions(ws: Workspace) -> Versions:
     lit = _literature(ws)
     if lit is not None:
         index = lit.index_version
-    model_graph = getattr(ws.ranker, "trained_graph_version", "") or G.graph.get("version", "")
+    # the graph the ranker's model was fitted on (a trained model's meta; the baselines read this graph)
+    model_graph = ws.ranker.trained_graph_version or G.graph.get("version", "")
     return Versions(graph=G.graph.get("version", ""), graph_label=G.graph.get("version_label", ""),
                     model_graph_version=model_graph, index=index, sources=sources)
 

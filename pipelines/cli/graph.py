@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kg.build import build_graph
 from kg.config import GraphConfig
-from kg.errors import GraphNotBuilt, InputError
+from kg.errors import GraphNotBuilt, InputError, MedkgError
 from kg.sources.registry import fetch_source, get_source, list_sources, resolve_files
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
@@ -133,6 +133,14 @@ def info_cmd(home: HomeOpt = None, config: ConfigOpt = None, json_out: JsonOpt =
             store.close()
     models = settings.home.models
     out["models"] = sorted(p.name for p in models.iterdir() if p.is_dir()) if models.exists() else []
+    if out["graph"] is not None:
+        from model.choice import choose_ranker
+
+        # the same decision load_ranker makes for `diagnose`, from the model folders' config.json alone
+        try:
+            out["ranker"] = choose_ranker(out["graph"]["version"], models, settings.model.ranker).to_dict()
+        except MedkgError as err:
+            out["ranker"] = {"name": "", "description": f"none: {err}"}
     out["literature"] = sorted(p.name for p in settings.home.literature.iterdir()) if settings.home.literature.exists() else []
     if json_out:
         print_json(out)
@@ -147,7 +155,8 @@ def info_cmd(home: HomeOpt = None, config: ConfigOpt = None, json_out: JsonOpt =
         table.add_row(g["name"], g["kind"], g["version"], "yes" if g["active"] else "no", f"{g['quads']:,}",
                       (g["license"] + ("\n" + g["citation"] if g["citation"] else ""))[:200])
     console.print(table)
-    console.print(f"models: {', '.join(out['models']) or 'none (the likelihood-ratio baseline ranks)'}")
+    console.print(f"models in this home: {', '.join(out['models']) or 'none'}")
+    console.print(f"ranker: [bold]{out['ranker']['description']}[/]")
 
 
 @graph_app.command("stats")
