@@ -21,9 +21,10 @@ from typing import Any, Mapping
 from kg.config import GraphConfig, Home, config_to_dict, default_home, section_from_mapping
 from kg.errors import ConfigError
 from model.config import ModelConfig
+from pipelines.inputs import InputConfig
 from retrieval.config import RetrievalConfig
 
-__all__ = ["Settings", "ServeConfig", "load_settings"]
+__all__ = ["Settings", "ServeConfig", "InputConfig", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Settings:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    input: InputConfig = field(default_factory=InputConfig)
 
     def to_dict(self) -> dict:
         out = config_to_dict(self)
@@ -55,7 +57,7 @@ _SECTIONS = {f.name: f for f in fields(Settings) if f.name != "home"}
 
 
 def _section_types() -> dict[str, type]:
-    return {"graph": GraphConfig, "retrieval": RetrievalConfig, "model": ModelConfig, "serve": ServeConfig}
+    return {"graph": GraphConfig, "retrieval": RetrievalConfig, "model": ModelConfig, "serve": ServeConfig, "input": InputConfig}
 
 
 def _merge(settings: Settings, data: Mapping[str, Any], origin: str) -> Settings:

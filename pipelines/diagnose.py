@@ -191,6 +191,8 @@ def diagnose(
     if not present:
         report.ignored.append(IgnoredInput(input="(present findings)", reason=(
             "only excluded findings were given: the ranking below only says which diseases they argue against least")))
+    # a long note names the same phenotype many times: the ranker (and its findings limit) sees each once
+    present, absent_ids = list(dict.fromkeys(present)), list(dict.fromkeys(absent_ids))
     ranking = ws.ranker.rank(present, absent_ids, top_k=2 * top_k, age=patient.age_years, sex=patient.sex)
     report.ranker = f"{ranking.model} {ranking.model_version}".strip()
     report.versions.model = report.ranker

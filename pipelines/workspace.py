@@ -66,7 +66,10 @@ class Workspace:
         with self._lock:
             G = self.graph
             cache = self.settings.home.graph / "extractor"
-            return self._timed("extractor", lambda: build_extractor(terms_from_graph(G), cache_dir=cache))
+            # the note limit was checked up front in bytes ([input] max_note_bytes), which bound characters
+            limit = self.settings.input.max_note_bytes
+            return self._timed("extractor", lambda: build_extractor(terms_from_graph(G), cache_dir=cache,
+                                                                    max_chars=limit))
 
     @cached_property
     def ranker(self):

@@ -12,17 +12,37 @@ Modules, one job each: :mod:`~retrieval.documents` (SQLite store, ``Document``),
 (sentence-transformers offline, hashing test encoder), :mod:`~retrieval.dense` (FAISS),
 :mod:`~retrieval.lexical` (bm25s), :mod:`~retrieval.fusion` (RRF, weighted),
 :mod:`~retrieval.snippets` (best sentence), :mod:`~retrieval.index` (the whole, crash-safe).
+
+The names below load on first use (PEP 562): reading ``retrieval.config`` (every CLI command
+reads the settings) does not import numpy or FAISS.
 """
 
-from retrieval.config import RetrievalConfig
-from retrieval.dense import DenseIndex
-from retrieval.documents import Document, DocumentStore
-from retrieval.encoder import Encoder, HashingEncoder, SentenceEncoder, load_encoder
-from retrieval.fusion import rrf, weighted
-from retrieval.index import EMPTY_INDEX_HINT, AddResult, Hit, IndexStats, LiteratureIndex, RemoveResult
-from retrieval.lexical import LexicalIndex
-from retrieval.parsers import detect_format, read_documents
-from retrieval.snippets import best_sentence
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "RetrievalConfig": "retrieval.config",
+    "DenseIndex": "retrieval.dense",
+    "Document": "retrieval.documents",
+    "DocumentStore": "retrieval.documents",
+    "Encoder": "retrieval.encoder",
+    "HashingEncoder": "retrieval.encoder",
+    "SentenceEncoder": "retrieval.encoder",
+    "load_encoder": "retrieval.encoder",
+    "rrf": "retrieval.fusion",
+    "weighted": "retrieval.fusion",
+    "EMPTY_INDEX_HINT": "retrieval.index",
+    "AddResult": "retrieval.index",
+    "Hit": "retrieval.index",
+    "IndexStats": "retrieval.index",
+    "LiteratureIndex": "retrieval.index",
+    "RemoveResult": "retrieval.index",
+    "LexicalIndex": "retrieval.lexical",
+    "detect_format": "retrieval.parsers",
+    "read_documents": "retrieval.parsers",
+    "best_sentence": "retrieval.snippets",
+}
 
 __all__ = [
     "RetrievalConfig",
@@ -46,3 +66,13 @@ __all__ = [
     "detect_format",
     "best_sentence",
 ]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'retrieval' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

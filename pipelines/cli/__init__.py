@@ -9,11 +9,13 @@ from __future__ import annotations
 import importlib
 import sys
 
+from typing import Annotated
+
 import typer
 
 from kg.errors import MedkgError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "package_version"]
 
 app = typer.Typer(
     name="medkg",
@@ -21,7 +23,38 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+
+def package_version() -> str:
+    """medkg's installed version (``pyproject.toml``), e.g. ``0.1.0``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("medkg")
+    except PackageNotFoundError:   # running from a checkout that is not installed
+        return "unknown (not installed)"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"medkg {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print medkg's version and exit.", is_eager=True,
+                                          callback=_version_callback)] = False,
+) -> None:
+    """Knowledge-graph-augmented clinical reasoning: differential diagnosis with evidence paths.
+
+    Every command takes --home DIR (default $MEDKG_HOME) and --config FILE. Commands that can
+    reject their input (an empty or binary note, a malformed id) do so before loading anything.
+    """
+
 
 # Each module registers its commands on `app` when imported.
 COMMAND_MODULES = (

@@ -11,36 +11,17 @@ import typer
 
 from kg.errors import InputError
 from pipelines.cli import app
-from pipelines.cli.common import ConfigOpt, HomeOpt, console, print_json, settings_from
+from pipelines.cli.common import ConfigOpt, HomeOpt, console, err_console, print_json, settings_from
 
 schema_app = typer.Typer(help="Print JSON Schemas of medkg's outputs.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
-MAX_NOTE_BYTES = 5_000_000
 
+def read_note(path: str, limits=None) -> tuple[str, str]:
+    """(name, text) of a note file or '-' (stdin), checked before anything loads (see pipelines.inputs)."""
+    from pipelines.inputs import InputConfig, read_note as _read
 
-def read_note(path: str) -> tuple[str, str]:
-    """(name, text) of a note file or '-' (stdin); non-UTF-8 or binary input is an InputError."""
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_NOTE_BYTES + 1)
-        name = "stdin"
-    else:
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"note file {path} does not exist")
-        if p.is_dir():
-            raise InputError(f"{path} is a folder; give note files")
-        with open(p, "rb") as fh:
-            data = fh.read(MAX_NOTE_BYTES + 1)
-        name = p.name
-    if len(data) > MAX_NOTE_BYTES:
-        raise InputError(f"note {name} is larger than {MAX_NOTE_BYTES // 1_000_000} MB")
-    if b"\x00" in data:
-        raise InputError(f"note {name} looks like binary data, not text")
-    try:
-        return name, data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(f"note {name} is not UTF-8 text (invalid byte at position {err.start})") from None
+    return _read(path, limits or InputConfig())
 
 
 @app.command("diagnose")
@@ -59,16 +40,23 @@ def diagnose_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Rank diagnoses for a note (or phenopacket / HPO ids), with evidence paths, literature and treatments."""
-    from pipelines.diagnose import diagnose
-    from pipelines.workspace import Workspace
+    from model.config import RANKERS
+    from pipelines.inputs import check_finding_count, check_id, require_known
 
+    # every check that can reject the input runs here, before the graph, extractor or ranker load
+    settings = settings_from(home, config)
+    limits = settings.input
     if json_out and jsonl:
         raise InputError("choose one of --json and --jsonl")
+    if not 1 <= top <= 100:
+        raise InputError(f"--top must be between 1 and 100, got {top}")
+    if ranker is not None and ranker not in RANKERS:
+        raise InputError(f"unknown ranker {ranker!r}; valid rankers: {', '.join(RANKERS)}")
     inputs: list[dict] = []
     for path in notes or []:
-        inputs.append({"notes": [read_note(path)]})
+        inputs.append({"notes": [read_note(path, limits)]})
     if phenopacket is not None or hpo or absent:
-        pp = None
+        pp, n_features = None, 0
         if phenopacket is not None:
             try:
                 pp = json.loads(Path(phenopacket).read_text(encoding="utf-8"))
@@ -76,12 +64,28 @@ def diagnose_cmd(
                 raise InputError(f"phenopacket file {phenopacket} does not exist") from None
             except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 raise InputError(f"phenopacket file {phenopacket} is not valid JSON: {err}") from None
-        inputs.append({"phenopacket": pp, "hpo": hpo or [], "absent": absent or []})
+            if not isinstance(pp, dict):
+                raise InputError(f"phenopacket file {phenopacket} does not hold a JSON object (GA4GH Phenopacket v2)")
+            features = pp.get("phenotypicFeatures")
+            n_features = len(features) if isinstance(features, list) else 0
+        check_finding_count(n_features + len(hpo or []) + len(absent or []), limits)
+        ids = [check_id(i) for i in [*(hpo or []), *(absent or [])]]
+        hpo_ids, absent_ids = ids[:len(hpo or [])], ids[len(hpo or []):]
+        if ids:
+            # a small look-up in the graph store (an ASK per id), not the whole graph
+            missing = require_known(settings.home.graph, ids, "id")
+            for cid in missing:
+                err_console.print(f"[yellow]warning[/]: {cid} is not in the graph; it will be ignored")
+        inputs.append({"phenopacket": pp, "hpo": hpo_ids, "absent": absent_ids})
     if not inputs:
         raise InputError("nothing to diagnose: give note files, - for stdin, --phenopacket FILE or --hpo IDs")
     if json_out and len(inputs) > 1:
         raise InputError(f"--json prints one report but {len(inputs)} inputs were given; use --jsonl")
-    ws = Workspace(settings_from(home, config), ranker=ranker)
+
+    from pipelines.diagnose import diagnose
+    from pipelines.workspace import Workspace
+
+    ws = Workspace(settings, ranker=ranker)
     reports = [diagnose(ws, top_k=top, with_literature=not no_literature, **inp) for inp in inputs]
     if html is not None:
         from pipelines.html import render_report_html

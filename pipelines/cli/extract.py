@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from kg.errors import InputError
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
 
@@ -27,13 +25,11 @@ def extractor_for_home(home):
     return build_extractor(terms_from_graph(G), cache_dir=Path(home.graph) / "extractor")
 
 
-def _read(file: str) -> bytes:
-    if file == "-":
-        return sys.stdin.buffer.read()
-    path = Path(file)
-    if not path.is_file():
-        raise InputError(f"note file {file} does not exist (give a path, or - for standard input)")
-    return path.read_bytes()
+def _read(file: str, limits=None) -> str:
+    """The note's text, checked (empty, binary, over-size, not UTF-8) before the extractor loads."""
+    from pipelines.inputs import InputConfig, read_note
+
+    return read_note(file, limits or InputConfig())[1]
 
 
 @app.command("extract")
@@ -45,7 +41,7 @@ def extract(
 ) -> None:
     """Find graph concepts in a note: findings with negation, uncertainty, time, experiencer and section."""
     settings = settings_from(home, config)
-    data = _read(file)
+    data = _read(file, settings.input)
     extractor = extractor_for_home(settings.home)
     result = extractor.extract(data)
     if json_out:

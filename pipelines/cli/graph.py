@@ -7,13 +7,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.build import build_graph
 from kg.config import GraphConfig
 from kg.errors import GraphNotBuilt, InputError, MedkgError
-from kg.sources.registry import fetch_source, get_source, list_sources, resolve_files
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
 
@@ -23,7 +20,9 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(graph_app, name="graph")
 
 
-def _progress() -> Progress:
+def _progress():
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), console=console)
 
@@ -37,6 +36,8 @@ def build_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Build the graph store from the sources (atomic: a failed build keeps the previous graph)."""
+    from kg.build import build_graph
+
     settings = settings_from(home, config)
     cfg = settings.graph
     if sources:
@@ -66,6 +67,8 @@ def build_cmd(
 @sources_app.command("list")
 def sources_list(home: HomeOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False) -> None:
     """List the registered sources, their licences and whether their files are present."""
+    from kg.sources.registry import list_sources, resolve_files
+
     settings = settings_from(home, config)
     roots = [settings.home.sources] + ([Path(settings.graph.mirror)] if settings.graph.mirror else [])
     rows = []
@@ -92,6 +95,8 @@ def sources_fetch(
     config: ConfigOpt = None,
 ) -> None:
     """Download sources from their public origin, or copy them from a local mirror."""
+    from kg.sources.registry import fetch_source, get_source, list_sources
+
     settings = settings_from(home, config)
     settings.home.ensure()
     specs = [get_source(n) for n in names] if names else [s for s in list_sources() if not s.packaged]
@@ -270,9 +275,13 @@ def concept_cmd(
     limit: Annotated[int, typer.Option(help="Show at most this many edges each way.")] = 50,
 ) -> None:
     """One node with its attributes and edges (with provenance)."""
+    from pipelines.inputs import check_id, require_known
+
+    settings = settings_from(home, config)
+    require_known(settings.home.graph, [check_id(concept_id)], "concept")   # before the graph loads
     from kg.ids import equivalents, resolve
 
-    G = _load(settings_from(home, config))
+    G = _load(settings)
     node = resolve(G, concept_id)
     data = dict(G.nodes[node])
     out_edges = [{"predicate": d["predicate"], "object": v, "object_label": G.nodes[v].get("label", ""),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
@@ -26,6 +25,8 @@ def train_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Train the graph Transformer ranker on patients simulated from the graph; saves to MEDKG_HOME/models/graph-transformer."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from kg.view import load_view
     from model.train import TrainConfig, train
 

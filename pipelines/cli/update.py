@@ -230,8 +230,13 @@ def why_cmd(
     """Every source and guideline version that asserts SUBJECT PREDICATE OBJECT, with references."""
     from kg.update import why
     from kg.view import load_view
+    from pipelines.inputs import check_id, require_known
 
-    G = load_view(_home(home, config), version=version)
+    h = _home(home, config)
+    ids = [check_id(subject), check_id(object_)]   # malformed ids fail before the graph loads
+    if version is None:
+        require_known(h.graph, ids, "id")
+    G = load_view(h, version=version)
     rows = why(G, subject, predicate, object_)
     if json_out:
         print_json(rows)
