@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from kg.vocab import Category, Predicate
 
-__all__ = ["Node", "Edge", "SourceData", "frequency_value", "QUALIFIER_KEYS", "HPO_FREQUENCY"]
+__all__ = ["Node", "Edge", "SourceData", "frequency_value", "frequency_text", "QUALIFIER_KEYS", "HPO_FREQUENCY",
+           "HPO_FREQUENCY_TEXT"]
 
 # Qualifiers an edge may carry (anything else is a programming error in a loader).
 QUALIFIER_KEYS = (
@@ -36,6 +37,35 @@ HPO_FREQUENCY = {
     "HP:0040284": 0.025,  # Very rare (1-4%)
     "HP:0040285": 0.0,    # Excluded (0%)
 }
+
+
+# The same terms in words, as HPO names them with the range it gives (what people read).
+HPO_FREQUENCY_TEXT = {
+    "HP:0040280": "obligate, 100%",
+    "HP:0040281": "very frequent, 80-99%",
+    "HP:0040282": "frequent, 30-79%",
+    "HP:0040283": "occasional, 5-29%",
+    "HP:0040284": "very rare, 1-4%",
+    "HP:0040285": "excluded, 0%",
+}
+
+
+def frequency_text(raw: str | None) -> str:
+    """A frequency as HPO writes it, in words for people; "" when there is none.
+
+    >>> frequency_text("HP:0040281"), frequency_text("3/7"), frequency_text("45%"), frequency_text("")
+    ('very frequent, 80-99%', '3 of 7 patients (43%)', '45%', '')
+    """
+    if not raw:
+        return ""
+    raw = raw.strip()
+    if raw in HPO_FREQUENCY_TEXT:
+        return HPO_FREQUENCY_TEXT[raw]
+    if "/" in raw:
+        value = frequency_value(raw)
+        num, den = (x.strip() for x in raw.split("/", 1))
+        return f"{num} of {den} patients" + (f" ({value:.0%})" if value is not None else "")
+    return raw
 
 
 def frequency_value(raw: str | None) -> float | None:

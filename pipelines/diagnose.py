@@ -21,6 +21,7 @@ import networkx as nx
 from kg.errors import InputError
 from kg.finding import Finding
 from kg.ids import equivalents, try_resolve
+from kg.records import frequency_text
 from kg.paths import ancestors_within, annotation_edges, evidence_path
 from kg.treatments import treatment_options
 from pipelines.report import (
@@ -282,7 +283,7 @@ def _diagnosis(ws: Workspace, G: nx.MultiDiGraph, rank: int, rd, present: set[st
             matched = rd.matched.get(f)
             edges = evidence_path(G, f, d, matched) if matched and f in G else []
             at = _annotation_at(edges)
-            freq = edges[at][3].get("frequency", "") if at < len(edges) else ""
+            freq = frequency_text(edges[at][3].get("frequency", "")) if at < len(edges) else ""
             if matched:
                 detail = f"reported absent, but the disease usually has {_label(G, matched) or matched}" + \
                          (f" (frequency {freq})" if freq else "")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from html import escape
 from typing import Mapping, Sequence
 
+from kg.records import frequency_text
 from pipelines.report import Diagnosis, DiagnosisReport, EvidencePath, FindingOut
 
 __all__ = ["render_report_html", "evidence_svg", "chain_of", "highlight_note", "merge_citations", "CSS"]
@@ -107,8 +108,9 @@ def evidence_svg(diagnosis: Diagnosis, max_paths: int = MAX_PATHS_DRAWN) -> str:
 
     def edge_title(edge) -> str:
         refs = ", ".join(edge.references)
+        freq = frequency_text(edge.qualifiers.get("frequency", ""))
         return f"{edge.subject} {edge.predicate} {edge.object} (source {edge.source} {edge.source_version}" + \
-            (f"; references {refs}" if refs else "") + ")"
+            (f"; frequency {freq}" if freq else "") + (f"; references {refs}" if refs else "") + ")"
 
     for r, (nodes, links, to_disease) in enumerate(rows):
         y = PAD + 14 + r * ROW_H

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from kg.records import frequency_text
 from pipelines.report import DiagnosisReport
 
 __all__ = ["render_report"]
@@ -46,9 +47,9 @@ def render_report(report: DiagnosisReport, console: Console, paths_per_diagnosis
             node = support.add(Text(f"{p.finding_label or p.finding} (+{p.contribution:.2f}, {p.relation})", style="green"))
             for e in p.edges:
                 refs = ", ".join(e.references[:3]) + (" …" if len(e.references) > 3 else "")
-                freq = e.qualifiers.get("frequency", "")
+                freq = frequency_text(e.qualifiers.get("frequency", ""))
                 node.add(Text(f"{e.subject_label or e.subject} -{e.predicate}-> {e.object_label or e.object}"
-                              f"  [{e.source} {e.source_version}{'; freq ' + freq if freq else ''}{'; ' + refs if refs else ''}]",
+                              f"  [{e.source} {e.source_version}{'; ' + freq if freq else ''}{'; ' + refs if refs else ''}]",
                               style="dim"))
         if len(d.evidence_paths) > paths_per_diagnosis:
             support.add(Text(f"… {len(d.evidence_paths) - paths_per_diagnosis} more (see --json / --html)", style="dim"))

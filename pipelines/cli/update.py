@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from kg.config import Home
 from pipelines.cli import app
-from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
+from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, print_rows, settings_from
 
 _LIMIT = 50
 
@@ -22,17 +21,15 @@ def _home(home: Optional[Path], config: Optional[Path]) -> Home:
     return settings_from(home, config).home
 
 
-def _statement_table(title: str, rows: list[dict], limit: int, extra: tuple[str, ...] = ()) -> Table:
-    table = Table("line", "subject", "predicate", "object", "strength", "evidence", "references", *extra,
-                  title=f"{title} ({len(rows)})", title_justify="left")
-    for r in rows[:limit]:
-        table.add_row(str(r.get("line") or ""), f"{r['subject']} {r.get('subject_label', '')}".strip(), r["predicate"],
-                      f"{r['object']} {r.get('object_label', '')}".strip(), r.get("strength", ""),
-                      r.get("evidence_level", ""), " ".join(r.get("references", [])[:3]),
-                      *[str(r.get(k, "")) for k in extra])
-    if len(rows) > limit:
-        table.caption = f"... and {len(rows) - limit} more (use --limit or --json)"
-    return table
+def _print_statements(title: str, rows: list[dict], limit: int, extra: tuple[str, ...] = ()) -> None:
+    caption = f"... and {len(rows) - limit} more (use --limit or --json)" if len(rows) > limit else ""
+    print_rows(f"{title} ({len(rows)})", ("line", "subject", "predicate", "object", "strength", "evidence",
+                                          "references", *extra),
+               [(str(r.get("line") or ""), f"{r['subject']} {r.get('subject_label', '')}".strip(), r["predicate"],
+                 f"{r['object']} {r.get('object_label', '')}".strip(), r.get("strength", ""),
+                 r.get("evidence_level", ""), " ".join(r.get("references", [])[:3]),
+                 *[str(r.get(k, "")) for k in extra]) for r in rows[:limit]],
+               head=4, caption=caption)
 
 
 def _print_plan(plan: dict, limit: int) -> None:
@@ -53,20 +50,17 @@ def _print_plan(plan: dict, limit: int) -> None:
     if plan["added"]:
         rows = [{**r, "also in": ", ".join(r.get("also_asserted_by", []))} for r in plan["added"]]
         extra = ("also in",) if any(r["also in"] for r in rows) else ()
-        console.print(_statement_table("added", rows, limit, extra=extra))
+        _print_statements("added", rows, limit, extra=extra)
     if plan["removed"]:
-        console.print(_statement_table("removed (retracted)", plan["removed"], limit))
+        _print_statements("removed (retracted)", plan["removed"], limit)
     if plan["changed"]:
         rows = [{**ch, "was": f"{ch['before']['strength']}/{ch['before']['evidence_level']} "
                               f"{' '.join(ch['before']['references'])}".strip()} for ch in plan["changed"]]
-        console.print(_statement_table("changed", rows, limit, extra=("was",)))
+        _print_statements("changed", rows, limit, extra=("was",))
     if plan["conflicts"]:
-        table = Table("line", "statement", "contradicted by", title=f"conflicts ({len(plan['conflicts'])})",
-                      title_justify="left")
-        for ch in plan["conflicts"][:limit]:
-            st = ch["statement"]
-            table.add_row(str(st["line"]), f"{st['subject']} {st['predicate']} {st['object']}", ch["reason"])
-        console.print(table)
+        print_rows(f"conflicts ({len(plan['conflicts'])})", ("line", "statement", "contradicted by"),
+                   [(str(ch["statement"]["line"]), f"{ch['statement']['subject']} {ch['statement']['predicate']} "
+                     f"{ch['statement']['object']}", ch["reason"]) for ch in plan["conflicts"][:limit]], head=2)
     if plan["new_nodes"]:
         console.print("new nodes: " + ", ".join(f"{n['id']} {n['label']!r} ({n['category']})" for n in plan["new_nodes"]))
     if plan["unknown_ids"]:
@@ -172,7 +166,7 @@ def history_cmd(home: HomeOpt = None, config: ConfigOpt = None, json_out: JsonOp
                     "guidelines": [{"graph": g.iri, "key": g.name, "version": g.version, "active": g.active,
                                     "quads": g.quads, "content_hash": g.content_hash, **g.extra} for g in guidelines]})
         return
-    table = Table("seq", "at", "action", "graph version", "what", title="history", title_justify="left")
+    rows = []
     for e in entries:
         d = _json_or_text(e.detail)
         if isinstance(d, dict) and "key" in d:
@@ -182,16 +176,14 @@ def history_cmd(home: HomeOpt = None, config: ConfigOpt = None, json_out: JsonOp
             what = f"back to {d['to']} (seq {d.get('to_seq')})"
         else:
             what = e.detail if isinstance(e.detail, str) else json.dumps(e.detail)
-        table.add_row(str(e.seq), e.at, e.action, e.version, what[:100])
-    console.print(table)
+        rows.append((str(e.seq), e.at, e.action, e.version, what[:100]))
+    print_rows("history", ("seq", "at", "action", "graph version", "what"), rows, head=4)
     if guidelines:
-        gt = Table("guideline", "version", "date", "active", "statements", "applied", "by", "sha256",
-                   title="guideline versions", title_justify="left")
-        for g in guidelines:
-            gt.add_row(g.name, g.version, g.extra.get("date", ""), "yes" if g.active else "no",
-                       g.extra.get("statements", ""), g.extra.get("applied_at", ""), g.extra.get("applied_by", ""),
-                       g.extra.get("sha256", "")[:12])
-        console.print(gt)
+        print_rows("guideline versions", ("guideline", "version", "date", "active", "statements", "applied", "by",
+                                          "sha256"),
+                   [(g.name, g.version, g.extra.get("date", ""), "yes" if g.active else "no",
+                     g.extra.get("statements", ""), g.extra.get("applied_at", ""), g.extra.get("applied_by", ""),
+                     g.extra.get("sha256", "")[:12]) for g in guidelines], head=2)
     console.print("Restore a version with `medkg rollback VERSION`.")
 
 
@@ -244,9 +236,8 @@ def why_cmd(
     if not rows:
         console.print(f"no source or guideline in graph {G.graph.get('version')} asserts {subject} {predicate} {object_}")
         return
-    table = Table("kind", "source", "version", "edge", "strength / evidence", "references", "graph")
-    for r in rows:
-        table.add_row(r["kind"], r["source"], r["source_version"], f"{r['subject']} {r['predicate']} {r['object']}",
-                      "/".join(x for x in (r.get("strength", ""), r.get("evidence_level", "")) if x),
-                      " ".join(r["references"][:4]), r["graph"])
-    console.print(table)
+    print_rows(f"asserted by ({len(rows)})", ("source", "version", "kind", "edge", "strength / evidence",
+                                               "references", "graph"),
+               [(r["source"], r["source_version"], r["kind"], f"{r['subject']} {r['predicate']} {r['object']}",
+                 "/".join(x for x in (r.get("strength", ""), r.get("evidence_level", "")) if x),
+                 " ".join(r["references"][:4]), r["graph"]) for r in rows], head=3)
