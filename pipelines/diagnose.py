@@ -183,7 +183,7 @@ def diagnose(
     input_info = InputInfo(kind=kinds[0] if kinds else "hpo", name=", ".join(n for n, _ in notes))
     versions = _versions(ws)
     report = DiagnosisReport(input=input_info, patient=patient, findings=findings_out, family_history=family,
-                             ignored=ignored, versions=versions)
+                             ignored=ignored, versions=versions, warnings=_language_warnings(notes))
     if not present and not absent_ids:
         report.ignored.append(IgnoredInput(input="(all findings)", reason=(
             "no finding could be used for ranking: none of the findings is a phenotype of the graph "
@@ -212,6 +212,15 @@ def diagnose(
     timings["evidence"] = (time.perf_counter() - t2) * 1000
     report.timings_ms = {k: round(v, 1) for k, v in timings.items()}
     return report
+
+
+def _language_warnings(notes: Sequence[tuple[str, str]]) -> list[str]:
+    """One warning per note that is not in a language the extractor reads (see pipelines.language)."""
+    if not notes:
+        return []
+    from pipelines.language import language_warning
+
+    return [w for w in (language_warning(text, name) for name, text in notes) if w]
 
 
 def group_equivalents(G: nx.MultiDiGraph, diagnoses: list) -> list:

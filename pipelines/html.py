@@ -171,6 +171,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:v
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.4rem 0 .5rem;border-bottom:1px solid var(--line)}
 h3{font-size:1.05rem;margin:.6rem 0 .3rem}
 .disclaimer{border-left:4px solid #b45f06;background:#fff8e6;padding:.5rem .8rem;margin:.6rem 0}
+.warning{border-left:4px solid #b00020;background:#fdecee;padding:.5rem .8rem;margin:.6rem 0}
 .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:.3rem 0}
 th,td{text-align:left;border-bottom:1px solid var(--line);padding:.25rem .4rem;vertical-align:top}
@@ -280,6 +281,8 @@ def render_report_html(report: DiagnosisReport, notes: Mapping[str, str] | None 
     if pt.sex:
         facts.append(_e(pt.sex))
     parts.append(f'<p class="muted">{" · ".join(facts)}</p>')
+    for warning in report.warnings:
+        parts.append(f'<p class="warning" role="alert"><strong>Warning:</strong> {_e(warning)}</p>')
     for name, text in (notes or {}).items():
         mine = [f for f in report.findings + report.family_history if f.source_note in ("", name)]
         parts.append(f'<h2>Note: {_e(name)}</h2><div class="note">{highlight_note(text, mine)}</div>')

@@ -21,6 +21,8 @@ def render_report(report: DiagnosisReport, console: Console, paths_per_diagnosis
     """Print findings, the ranked differential with evidence paths, treatments and versions."""
     title = f"medkg differential — {report.input.kind}" + (f": {report.input.name}" if report.input.name else "")
     console.rule(title)
+    for warning in report.warnings:   # first: they change how everything below should be read
+        console.print(f"[bold yellow]warning:[/] {warning}")
     if report.patient.age_years is not None or report.patient.sex:
         console.print(f"patient: age {report.patient.age_years if report.patient.age_years is not None else '?'}, "
                       f"sex {report.patient.sex or '?'}")

@@ -171,6 +171,7 @@ class DiagnosisReport(_Model):
     patient: PatientInfo = PatientInfo()
     findings: list[FindingOut] = []
     ignored: list[IgnoredInput] = []
+    warnings: list[str] = Field([], description="things the reader must know first, e.g. a note in a language medkg does not read")
     family_history: list[FindingOut] = []
     diagnoses: list[Diagnosis] = []
     ranker: str = ""

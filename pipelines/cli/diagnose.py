@@ -87,6 +87,10 @@ def diagnose_cmd(
 
     ws = Workspace(settings, ranker=ranker)
     reports = [diagnose(ws, top_k=top, with_literature=not no_literature, **inp) for inp in inputs]
+    if json_out or jsonl or html is not None:   # the terminal report prints them itself
+        for r in reports:
+            for warning in r.warnings:
+                err_console.print(f"[bold yellow]warning:[/] {warning}")
     if html is not None:
         from pipelines.html import render_report_html
 
