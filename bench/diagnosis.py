@@ -18,6 +18,20 @@ id prefix in ``--candidates`` (default OMIM: the cases' diagnoses are OMIM ids).
 faithfulness of the contributions, inference speed and the training time / peak memory of the
 models. Outputs go to ``bench/out/``.
 
+Every Transformer is scored with its ablation (the same model without graph attention bias)
+trained with the same training configuration: same candidate set, simulation profile, epochs and
+seed, read from the model's own ``config.json``. That holds for the model the bench trains, for
+one copied into ``--models`` (e.g. the shipped model, trained on every disease), and for
+``--extra-model FOLDER``, whose ablation is trained into ``--models``; an ablation folder whose
+recorded configuration differs is retrained. The header lists each model's training set
+(simulated patients, candidate prefixes) so the pairs can be checked to compare like with like.
+No reference numbers are written into the output: every number printed is computed in the run.
+
+Quick check of the whole flow on a few cases (``--limit``) with tiny models (seconds):
+
+    python bench/diagnosis.py --cases ../shared/data/eval/phenopackets/dev.jsonl.gz --home H \
+        --limit 150 --profile tiny --train-fraction 0.05 --models /tmp/bench-models --side-cases 20
+
 Leak filter ``pmid-folds``: the cases' source PMIDs are split into ``--folds`` folds; per fold
 every annotation row citing one of that fold's papers is removed, the baselines are refit and
 the Transformer is trained (``--profile``, default ``default``: about 70 s per fold on 2 quiet
@@ -208,12 +222,13 @@ def speed(ranker: Ranker, cases: list[Case], n: int) -> dict:
 
 
 def get_transformer(G, T: AnnotationTable, folder: Path, profile: str, candidates: str, graph_bias: bool,
-                    cache: Path, log, retrain: bool = False):
+                    cache: Path, log, retrain: bool = False, disease_fraction: float | None = None):
     from model.graph_transformer import TransformerRanker
     from model.train import TrainConfig, train
 
     if retrain or not (folder / "config.json").exists():
-        cfg = TrainConfig.profile(profile, candidates=candidates, graph_bias=graph_bias)
+        over = {} if disease_fraction is None else {"disease_fraction": disease_fraction}
+        cfg = TrainConfig.profile(profile, candidates=candidates, graph_bias=graph_bias, **over)
         last = [0.0]
 
         def prog(stage, i, n):
@@ -227,6 +242,102 @@ def get_transformer(G, T: AnnotationTable, folder: Path, profile: str, candidate
     return TransformerRanker.load(folder, G, T, candidates=candidates)
 
 
+# settings that change how long training takes or how it is run, not what is learnt
+_RUN_ONLY = ("workers", "threads", "time_budget_s")
+
+
+def train_config_of(folder: Path):
+    """The TrainConfig a saved model was trained with (its config.json), or None when it has none."""
+    from dataclasses import fields
+
+    from model.graph_transformer import GTConfig
+    from model.simulate import SimulationConfig
+    from model.train import TrainConfig
+
+    try:
+        meta = json.loads((Path(folder) / "config.json").read_text())
+        data = dict(meta["train"]["config"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    sim = SimulationConfig(**{k: v for k, v in data.pop("simulation", {}).items()
+                              if k in {f.name for f in fields(SimulationConfig)}})
+    model = GTConfig.from_dict(data.pop("model", {}))
+    rest = {k: v for k, v in data.items() if k in {f.name for f in fields(TrainConfig)}}
+    return TrainConfig(model=model, simulation=sim, **rest)
+
+
+def _comparable(cfg) -> dict:
+    from dataclasses import asdict
+
+    d = json.loads(json.dumps(asdict(cfg), default=str))
+    for k in _RUN_ONLY:
+        d.pop(k, None)
+    return d
+
+
+def describe_training(folder: Path) -> str:
+    """What a saved model was trained on, for the header: patients, candidates, profile, graph."""
+    try:
+        meta = json.loads((Path(folder) / "config.json").read_text())
+    except (OSError, ValueError):
+        return "no config.json"
+    tr = meta.get("train", {})
+    cfg = tr.get("config", {})
+    cands = cfg.get("model", {}).get("candidates", "") or "every disease"
+    return (f"{tr.get('cases', '?')} simulated patients ({cands}; {cfg.get('simulation', {}).get('patients_per_disease', '?')}"
+            f" per disease, disease fraction {cfg.get('disease_fraction', '?')}, {tr.get('epochs', '?')} epochs, "
+            f"seed {cfg.get('seed', '?')}), graph bias {cfg.get('model', {}).get('graph_bias', '?')}, "
+            f"trained on graph {meta.get('trained_graph_version') or meta.get('graph_version', '?')}")
+
+
+def get_ablation(G, T: AnnotationTable, full_folder: Path, folder: Path, candidates: str, cache: Path, log,
+                 retrain: bool = False):
+    """The model of ``full_folder`` without graph attention bias, trained with the same configuration."""
+    from dataclasses import replace
+
+    from model.graph_transformer import TransformerRanker
+    from model.train import train
+
+    cfg = train_config_of(full_folder)
+    if cfg is None:
+        raise SystemExit(f"{full_folder} has no training configuration in config.json; cannot train a like-for-like "
+                         f"ablation (retrain it with this bench or `medkg train`)")
+    want = replace(cfg, model=replace(cfg.model, graph_bias=False))
+    ran = json.loads((Path(full_folder) / "config.json").read_text()).get("train", {}).get("epochs")
+    if isinstance(ran, int) and 0 < ran < cfg.epochs:
+        # the full model stopped at its time budget: the ablation trains for as many epochs, no more
+        want = replace(want, epochs=ran)
+    have = train_config_of(folder)
+    if retrain or have is None or _comparable(have) != _comparable(want):
+        if have is not None and not retrain:
+            log(f"    {folder.name}: trained with another configuration than {full_folder.name}; retraining")
+        last = [0.0]
+
+        def prog(stage, i, n):
+            if time.time() - last[0] > 30:
+                log(f"    {time.strftime('%H:%M:%S')} {stage} {i}/{n}")
+                last[0] = time.time()
+
+        res = train(G, folder, want, progress=prog, table=T, cache_dir=cache)
+        log(f"    trained {folder.name} (ablation of {full_folder.name}): {res.seconds:.0f}s, "
+            f"{res.train_cases} simulated patients, peak RSS {res.peak_rss_mb:.0f} MB")
+    return TransformerRanker.load(folder, G, T, candidates=candidates)
+
+
+def log_ablation(log, results: dict, full: str, abl: str, seed: int) -> dict | None:
+    """Paired full - ablation over the same cases, with bootstrap intervals."""
+    if full not in results or abl not in results:
+        return None
+    pr = paired(results[full], results[abl], seed=seed)
+    log()
+    log(f"## ablation, paired over the same cases ({full} - {abl}; bootstrap 95% interval, 2,000 resamples)")
+    for k in ("top1", "top10", "mrr"):
+        m, lo, hi = pr[k]
+        log(f"  {k:6s} {m:+.4f}  [{lo:+.4f}, {hi:+.4f}]")
+    log(f"  top-1 right only with the full model: {pr['top1_only_a']} cases; only without the bias: {pr['top1_only_b']}")
+    return pr
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", required=True, type=Path)
@@ -236,14 +347,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="use only the first N cases")
     ap.add_argument("--sample", type=int, default=None, help="use a seeded random sample of N cases (after --limit)")
     ap.add_argument("--extra-model", type=Path, default=None,
-                    help="also score this trained Transformer folder (setting none; loaded when its turn comes)")
+                    help="also score this trained Transformer folder (setting none), with its ablation trained with "
+                         "the same configuration (into --models)")
     ap.add_argument("--side-cases", type=int, default=None, help="cases for faithfulness and speed (default 500, --quick 100)")
     ap.add_argument("--quick", action="store_true", help="few cases for faithfulness/speed, quick training profile")
     ap.add_argument("--candidates", default="OMIM")
     ap.add_argument("--models", type=Path, default=OUT / "models", help="where trained models are kept/reused")
     ap.add_argument("--retrain", action="store_true")
-    ap.add_argument("--profile", default=None, help="training profile for the 'none' setting (default: default; --quick: quick)")
+    ap.add_argument("--profile", default=None, help="training profile when the bench trains a model (default: default; "
+                                                    "--quick: quick; tiny: seconds, to check the flow)")
     ap.add_argument("--no-transformer", action="store_true")
+    ap.add_argument("--train-fraction", type=float, default=None,
+                    help="simulate patients for only this share of the diseases when the bench trains a model "
+                         "(a quick check of the flow; the ablation copies it with the rest of the configuration)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -285,39 +401,50 @@ def main(argv: list[str] | None = None) -> int:
             "LR baseline, excluded findings ignored": LRRanker(G, T, args.candidates, LRConfig(absent_weight=0.0)),
             "Resnik baseline (best-match avg, patient->disease)": ResnikRanker(G, T, args.candidates, ResnikConfig(symmetric=False)),
         }
+        pairs: list[tuple[str, str]] = []    # (full model, its ablation) names
         if not args.no_transformer:
-            log(f"# Transformer models: {args.models} (profile {profile})")
-            rankers["graph Transformer"] = get_transformer(G, T, args.models / f"gt-{profile}", profile,
-                                                           args.candidates, True, cache, log, args.retrain)
-            rankers["graph Transformer w/o graph attention bias"] = get_transformer(
-                G, T, args.models / f"gt-{profile}-nobias", profile, args.candidates, False, cache, log, args.retrain)
+            log(f"# Transformer models: {args.models} (profile {profile} when the bench trains one)")
+            full_folder = args.models / f"gt-{profile}"
+            rankers["graph Transformer"] = get_transformer(G, T, full_folder, profile, args.candidates, True, cache,
+                                                           log, args.retrain, args.train_fraction)
+            rankers["graph Transformer w/o graph attention bias"] = get_ablation(
+                G, T, full_folder, args.models / f"gt-{profile}-nobias", args.candidates, cache, log, args.retrain)
+            pairs.append(("graph Transformer", "graph Transformer w/o graph attention bias"))
+            log(f"#   {full_folder.name}: {describe_training(full_folder)}")
+            log(f"#   {full_folder.name}-nobias: {describe_training(args.models / f'gt-{profile}-nobias')}")
         if args.extra_model is not None:
-            rankers[f"graph Transformer ({args.extra_model.name})"] = args.extra_model  # loaded lazily below
+            from model.graph_transformer import TransformerRanker
+
+            extra = args.extra_model
+            if not (extra / "config.json").exists():
+                raise SystemExit(f"--extra-model {extra}: no config.json (not a saved model folder)")
+            name = f"graph Transformer ({extra.name})"
+            rankers[name] = TransformerRanker.load(extra, G, T, candidates=args.candidates)
+            trained_on = rankers[name].trained_graph_version
+            if trained_on != G.graph.get("version"):
+                log(f"# note: {extra} was trained on graph {trained_on}, this bench's graph is "
+                    f"{G.graph.get('version')}; its ablation is trained on this graph")
+            abl_folder = args.models / f"{extra.name}-nobias"
+            rankers[f"{name} w/o graph attention bias"] = get_ablation(G, T, extra, abl_folder, args.candidates,
+                                                                         cache, log, args.retrain)
+            pairs.append((name, f"{name} w/o graph attention bias"))
+            log(f"#   {extra}: {describe_training(extra)}")
+            log(f"#   {abl_folder}: {describe_training(abl_folder)}")
         results = {}
         for name, r in list(rankers.items()):
-            if isinstance(r, Path):
-                from model.graph_transformer import TransformerRanker
-
-                while not (r / "config.json").exists():
-                    time.sleep(10)
-                r = rankers[name] = TransformerRanker.load(r, G, T, candidates=args.candidates)
             t = time.time()
             results[name] = evaluate(r, cases)
             log(f"# {name}: scored {len(cases)} cases in {time.time() - t:.0f}s")
         log()
-        log(table("## setting: --leak-filter none (annotations as shipped; Resnik reference top-1 0.388 / top-10 0.556)", results))
+        log(table("## setting: --leak-filter none (annotations as shipped)", results))
+        ref = metrics(results["Resnik baseline (best-match avg, patient->disease)"], False)
+        log(f"  reference, computed in this run: Resnik baseline top-1 {ref['top1']:.3f} / top-10 {ref['top10']:.3f} "
+            f"({ref['cases']} cases, absent diagnoses as misses)")
         summary["none"] = {k: {"miss": metrics(v, False), "left_out": metrics(v, True)} for k, v in results.items()}
-        full, abl = "graph Transformer", "graph Transformer w/o graph attention bias"
-        if full in results and abl in results:
-            pr = paired(results[full], results[abl], seed=args.seed)
-            log()
-            log("## ablation, paired over the same cases (full model - model without graph attention bias; "
-                "bootstrap 95% interval, 2,000 resamples)")
-            for k in ("top1", "top10", "mrr"):
-                m, lo, hi = pr[k]
-                log(f"  {k:6s} {m:+.4f}  [{lo:+.4f}, {hi:+.4f}]")
-            log(f"  top-1 right only with the full model: {pr['top1_only_a']} cases; only without the bias: {pr['top1_only_b']}")
-            summary["ablation_paired"] = pr
+        for full, abl in pairs:
+            pr = log_ablation(log, results, full, abl, args.seed)
+            if pr is not None:
+                summary.setdefault("ablation_paired", {})[full] = pr
         log()
         log("## faithfulness (rank of the top-1 diagnosis after removing 3 findings; cases with >= 5 present findings)")
         for name in [n for n in rankers if "Resnik" not in n]:
