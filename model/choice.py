@@ -58,7 +58,9 @@ def _model_graph(folder: Path) -> str | None:
         meta = json.loads((Path(folder) / "config.json").read_text())
     except (OSError, ValueError):
         return None
-    return str(meta.get("trained_graph_version") or meta.get("graph_version") or "")
+    # "graph_version" is what TransformerRanker.load reads as the training graph (it keeps it as
+    # "trained_graph_version" once loaded): the same key here, so both agree
+    return str(meta.get("graph_version") or meta.get("trained_graph_version") or "")
 
 
 def shipped_model_for(graph_version: str, shipped: Path | None = SHIPPED_MODEL) -> Path | None:
