@@ -19,11 +19,11 @@ err_console = Console(stderr=True)
 
 HomeOpt = Annotated[
     Optional[Path],
-    typer.Option("--home", help="MEDKG_HOME directory (graph, sources, literature, models).", envvar="MEDKG_HOME", show_default=False),
+    typer.Option("--home", metavar="DIR", help="MEDKG_HOME directory (graph, sources, literature, models).", envvar="MEDKG_HOME", show_default=False),
 ]
 ConfigOpt = Annotated[
     Optional[Path],
-    typer.Option("--config", help="A medkg.toml with settings that override the home's.", show_default=False),
+    typer.Option("--config", metavar="FILE", help="A medkg.toml with settings that override the home's.", show_default=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 

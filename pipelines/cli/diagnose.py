@@ -26,16 +26,16 @@ def read_note(path: str, limits=None) -> tuple[str, str]:
 
 @app.command("diagnose")
 def diagnose_cmd(
-    notes: Annotated[Optional[list[str]], typer.Argument(help="Note files (one report each), or - for stdin.")] = None,
-    phenopacket: Annotated[Optional[Path], typer.Option(help="A GA4GH Phenopacket v2 JSON file.")] = None,
-    hpo: Annotated[Optional[list[str]], typer.Option("--hpo", help="A present phenotype id (repeatable), e.g. HP:0001166.")] = None,
-    absent: Annotated[Optional[list[str]], typer.Option("--absent", help="An explicitly absent phenotype id (repeatable).")] = None,
-    top: Annotated[int, typer.Option("--top", help="How many diagnoses.")] = 10,
+    notes: Annotated[Optional[list[str]], typer.Argument(metavar="NOTE", help="Note files (one report each), or - for stdin.")] = None,
+    phenopacket: Annotated[Optional[Path], typer.Option(metavar="FILE", help="A GA4GH Phenopacket v2 JSON file.")] = None,
+    hpo: Annotated[Optional[list[str]], typer.Option("--hpo", metavar="ID", help="A present phenotype id (repeatable), e.g. HP:0001166.")] = None,
+    absent: Annotated[Optional[list[str]], typer.Option("--absent", metavar="ID", help="An explicitly absent phenotype id (repeatable).")] = None,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="How many diagnoses.")] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Print one report as JSON.")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON report per line (several inputs).")] = False,
-    html: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report to this file.")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Write a self-contained HTML report to this file.")] = None,
     no_literature: Annotated[bool, typer.Option("--no-literature", help="Skip the literature search.")] = False,
-    ranker: Annotated[Optional[str], typer.Option(help="auto, lr, resnik or transformer.")] = None,
+    ranker: Annotated[Optional[str], typer.Option(metavar="NAME", help="auto, lr, resnik or transformer.")] = None,
     home: HomeOpt = None,
     config: ConfigOpt = None,
 ) -> None:

@@ -256,6 +256,10 @@ def concepts_cmd(
     category: Annotated[Optional[str], typer.Option(help="Only this category, e.g. Disease, PhenotypicFeature, Drug.")] = None,
 ) -> None:
     """Find concepts by label or synonym."""
+    if not query.strip():   # before the graph loads
+        raise InputError("concept query is empty; give words of a label or synonym, e.g. 'short stature'")
+    if limit < 1:
+        raise InputError(f"--limit must be at least 1, got {limit}")
     from kg.lookup import ConceptIndex
 
     hits = ConceptIndex(_load(settings_from(home, config))).search(query, limit=limit, category=category)

@@ -78,6 +78,7 @@ def test_too_many_ids_name_the_limit_and_key(toy_home, nothing_heavy, capsys, mo
     (["diagnose", "--hpo", "HP:0001166", "--ranker", "bayes"], "unknown ranker 'bayes'; valid rankers: auto, lr"),
     (["concept", "HP:9999999"], "concept 'HP:9999999' is not in the graph"),
     (["concept", "nonsense"], "'nonsense' is not an id"),
+    (["concepts", "  "], "concept query is empty"),
     (["why", "HP:1", "treats", "OMIM:154700"], "'HP:1' is not a valid HP id"),
 ])
 def test_bad_ids_and_options_fail_before_loading(argv, message, toy_home, nothing_heavy, capsys, monkeypatch):
