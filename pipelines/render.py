@@ -74,7 +74,10 @@ def render_report(report: DiagnosisReport, console: Console, paths_per_diagnosis
     if report.literature_note:
         console.print(f"[dim]{report.literature_note}[/]")
     v = report.versions
-    lines = [f"graph {v.graph} ({v.graph_label})", f"ranker {report.ranker or '-'}", f"literature index {v.index or '-'}"]
+    trained = (f" (trained on graph {v.model_graph_version})"
+               if v.model_graph_version and v.model_graph_version != v.graph else "")
+    lines = [f"graph {v.graph} ({v.graph_label})", f"ranker {report.ranker or '-'}{trained}",
+             f"literature index {v.index or '-'}"]
     for s in v.sources:
         if s.citation:
             lines.append(f"{s.name} {s.version}: {s.license}. Cite: {s.citation}")

@@ -35,6 +35,13 @@ def test_report_names_the_graph_the_model_was_trained_on(tmp_path):
     assert report.ranker.startswith("graph-transformer")
     assert report.versions.model_graph_version == "0ther0graph0"
     assert report.versions.graph == ws.graph.graph["version"] != "0ther0graph0"
+    from rich.console import Console
+
+    from pipelines.render import render_report
+
+    console = Console(width=120, record=True)
+    render_report(report, console)
+    assert "(trained on graph 0ther0graph0)" in console.export_text()
 
 
 def test_baseline_reports_the_graph_it_ranks_on(tmp_path):
