@@ -43,6 +43,7 @@ def test_condition_fields_are_valid(cc):
         assert re.fullmatch(r"(DOID|MONDO):\d+", r["condition_id"]), r
         assert r["prevalence_band"] in BANDS, r
         assert r["sex"] in {"any", "female", "male"}, r
+        assert r["predominant_sex"] in {"", "female", "male"} and not (r["sex"] != "any" and r["predominant_sex"]), r
         lo = float(r["age_min"]) if r["age_min"] else 0.0
         hi = float(r["age_max"]) if r["age_max"] else 130.0
         assert 0 <= lo <= hi <= 130, r

@@ -70,3 +70,13 @@ def test_first_line_drugs_are_guideline_rows_for_an_accepted_diagnosis(vignettes
             match = [rows[(i, drug["drug_name"])] for i in v["accepted_ids"] if (i, drug["drug_name"]) in rows]
             assert match, (v["id"], drug["drug_name"])
             assert match[0]["drug_id"] == drug["drug_id"] and drug["basis"]
+
+
+def test_patients_fit_the_age_range_and_sex_of_their_diagnosis(vignettes, cc):
+    conditions = {r["condition_id"]: r for r in cc["conditions"]}
+    for v in vignettes:
+        c = conditions[v["accepted_ids"][0]]
+        lo = float(c["age_min"] or 0)
+        hi = float(c["age_max"] or 200)
+        assert lo <= v["age"] <= hi, (v["id"], c["label"])
+        assert c["sex"] in ("any", v["sex"]), (v["id"], c["label"])
