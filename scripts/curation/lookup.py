@@ -1,7 +1,8 @@
 """Look up ids for curation: DO / MONDO / HPO / DrugBank / RxNorm by label (exact or substring).
 
 Used while writing data/sources/common-conditions and drug-safety; reads only local files.
-Run: python scripts/curation/lookup.py do|hp|drug TEXT...
+Run: python scripts/curation/lookup.py do|mondo|hp|drug TEXT...
+Prints exact label matches first, then synonym and substring matches.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "kg-sources"
-if not SHARED.exists():
-    SHARED = Path("/work/shared/data/kg-sources")
+import os
+
+# <repo>/../shared/data/kg-sources, or the folder named by MEDKG_KG_SOURCES (e.g. from a git worktree)
+SHARED = Path(os.environ.get("MEDKG_KG_SOURCES", Path(__file__).resolve().parents[3] / "shared" / "data" / "kg-sources"))
 
 
 @lru_cache(None)
