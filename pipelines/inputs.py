@@ -33,11 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from kg.errors import ConceptNotFound, InputError
+from kg.errors import ConceptNotFound, ConfigError, InputError
 from kg.vocab import PREFIXES, normalise_curie
 
 __all__ = ["InputConfig", "check_note_bytes", "read_note", "check_id", "check_ids", "check_finding_count",
            "unknown_ids", "require_known", "limit_hint"]
+
+
+# model.ranker.MAX_FINDINGS (not imported: it pulls in numpy/scipy); a test keeps the two equal
+RANKER_MAX_FINDINGS = 20_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,14 @@ class InputConfig:
 
     max_note_bytes: int = 2_000_000
     max_findings: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.max_note_bytes < 1:
+            raise ConfigError(f"[input] max_note_bytes must be at least 1, got {self.max_note_bytes}")
+        if not 1 <= self.max_findings <= RANKER_MAX_FINDINGS:
+            # above the rankers' own cap the ranker would refuse the input after everything has loaded
+            raise ConfigError(f"[input] max_findings must be between 1 and {RANKER_MAX_FINDINGS:,} (the rankers' "
+                              f"limit), got {self.max_findings}")
 
 
 def limit_hint(key: str) -> str:

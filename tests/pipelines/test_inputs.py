@@ -77,3 +77,15 @@ def test_unknown_ids_are_looked_up_in_the_store(toy_home):
     assert require_known(toy_home.graph, ["HP:0001166", "HP:9999999"]) == ["HP:9999999"]
     with pytest.raises(ConceptNotFound, match=r"none of the 2 ids is in the graph: HP:9999999, HP:9999998"):
         require_known(toy_home.graph, ["HP:9999999", "HP:9999998"])
+
+
+def test_limits_are_validated_and_match_the_rankers_cap(tmp_path):
+    from kg.errors import ConfigError
+    from model.ranker import MAX_FINDINGS
+    from pipelines.inputs import RANKER_MAX_FINDINGS
+
+    assert RANKER_MAX_FINDINGS == MAX_FINDINGS == InputConfig().max_findings
+    with pytest.raises(ConfigError, match=r"\[input\] max_findings must be between 1 and 20,000"):
+        load_settings(home=tmp_path, env={"MEDKG_INPUT_MAX_FINDINGS": "50000"})
+    with pytest.raises(ConfigError, match=r"\[input\] max_note_bytes must be at least 1"):
+        InputConfig(max_note_bytes=0)
