@@ -259,6 +259,9 @@ function renderReport(report, noteText) {
   const all = report.findings.concat(report.family_history);
   renderNote(noteText, all);
   renderFindingsTable(all);
+  const warn = $("warnings");
+  warn.replaceChildren();
+  for (const w of report.warnings || []) warn.append(el("p", { class: "warning" }, el("strong", {}, "Warning: "), w));
   const ign = $("ignored");
   ign.replaceChildren();
   if (report.ignored.length) {
