@@ -77,5 +77,6 @@ def test_coerce_value_errors_name_key_and_value(tp, value, message):
 
 
 def test_config_to_dict():
-    assert config_to_dict(GraphConfig(sources=("hpo",))) == {"sources": ["hpo"], "mirror": "", "view_cache": True}
+    assert config_to_dict(GraphConfig(sources=("hpo",))) == {"sources": ["hpo"], "mirror": "", "view_cache": True,
+                                                          "service_allowlist": []}
     assert config_to_dict(Path("/a")) == "/a"
