@@ -141,12 +141,12 @@ class Deidentifier:
             raise InputError(f"de-identification needs text, got {type(text).__name__}")
         results = self.analyzer.analyze(text=text, language="en")
         ranked = sorted(results, key=lambda r: (-(r.end - r.start), -r.score, r.start))
-        taken: list[tuple[int, int]] = []
+        taken = bytearray(len(text))  # 1 where an accepted span lies (linear, whatever the note's size)
         spans: list[PhiSpan] = []
         for r in ranked:
-            if any(r.start < e and s < r.end for s, e in taken):
+            if any(taken[r.start:r.end]):
                 continue
-            taken.append((r.start, r.end))
+            taken[r.start:r.end] = b"\x01" * (r.end - r.start)
             kind = PRESIDIO_TYPES.get(r.entity_type, r.entity_type)
             spans.append(PhiSpan(kind, r.start, r.end, text[r.start:r.end], round(float(r.score), 3)))
         return sorted(spans, key=lambda s: s.start)

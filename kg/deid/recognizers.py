@@ -318,8 +318,8 @@ class InstitutionRecognizer(LocalRecognizer):
         pass
 
     def _grow_left(self, text: str, start: int) -> int:
-        words = list(re.finditer(r"[^\s,;:()]+", text[max(0, text.rfind("\n", 0, start) + 1):start]))
-        offset = max(0, text.rfind("\n", 0, start) + 1)
+        offset = max(text.rfind("\n", 0, start) + 1, start - 120)  # the line, at most 120 characters back
+        words = list(re.finditer(r"[^\s,;:()]+", text[offset:start]))
         new_start, pending = start, None
         for w in reversed(words):
             token = w.group()
@@ -462,10 +462,9 @@ class NameRecognizer(LocalRecognizer):
         words = {w for s, e, _ in found for w in _WORD.findall(text, s, e) if len(w) > 2 and w not in COMMON_STRICT}
         if not words:
             return
-        taken = sorted((s, e) for s, e, _ in found)
+        taken = {i for s, e, _ in found for i in range(s, e)}
         for m in _WORD.finditer(text):
-            if m.group() in words and not eponym_follows(text, m.end()) \
-                    and not any(s <= m.start() < e for s, e in taken):
+            if m.group() in words and m.start() not in taken and not eponym_follows(text, m.end()):
                 yield m.start(), m.end(), 0.6
 
     def analyze(self, text, entities, nlp_artifacts=None):
