@@ -21,6 +21,7 @@ never a date.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
@@ -164,8 +165,8 @@ class AgeRecognizer(_RuleRecognizer):
 
     ENTITY = "AGE"
     RULES = (
-        (re.compile(rf"(?<![\d.])(?P<a>9\d|1[01]\d)(?={_AGE_UNIT})"), "a", 0.9),
-        (re.compile(r"\b[Aa]ged?\b[ \t]*[:=]?[ \t]*(?P<a>9\d|1[01]\d)(?!\d|\.\d)"), "a", 0.9),
+        (re.compile(rf"(?=[91])(?<![\d.])(?P<a>9\d|1[01]\d)(?={_AGE_UNIT})"), "a", 0.9),
+        (re.compile(r"(?=[Aa])\b[Aa]ged?\b[ \t]*[:=]?[ \t]*(?P<a>9\d|1[01]\d)(?!\d|\.\d)"), "a", 0.9),
     )
 
     def accept(self, text, m, start, end):
@@ -191,7 +192,7 @@ class PhoneRecognizer(_RuleRecognizer):
 
     ENTITY = "PHONE"
     RULES = (
-        (re.compile(r"(?<![\w+])(?P<p>(?:\+?1[ \t.-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[ \t.-])\d{3}[ \t.-]\d{4})(?![\d-])"), "p", 0.8),
+        (re.compile(r"(?=[+(\d])(?<![\w+])(?P<p>(?:\+?1[ \t.-]?)?(?:\(\d{3}\)[ \t]?|\d{3}[ \t.-])\d{3}[ \t.-]\d{4})(?![\d-])"), "p", 0.8),
         (re.compile(r"\b(?:phone|tel|telephone|cell|mobile|pager|fax|call|ext)\b\.?:?[ \t]*(?P<p>\d{3}-\d{4})\b", re.IGNORECASE), "p", 0.6),
     )
 
@@ -209,7 +210,7 @@ class IdRecognizer(_RuleRecognizer):
     RULES = (
         (re.compile(rf"\b(?:{_ID_KEYS})\b\.?[ \t]*(?:(?:no|number|num|#)\.?[ \t]*)?(?:on[ \t]+file[ \t]*)?[:#]?[ \t]*"
                     r"(?P<id>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9])(?![\w-])"), "id", 0.8),
-        (re.compile(r"(?<![\w-])(?P<id>\d{3}-\d{2}-\d{4})(?![\w-])"), "id", 0.7),
+        (re.compile(r"(?=\d)(?<![\w-])(?P<id>\d{3}-\d{2}-\d{4})(?![\w-])"), "id", 0.7),
     )
 
 
@@ -218,7 +219,7 @@ class UrlRecognizer(_RuleRecognizer):
 
     ENTITY = "URL"
     RULES = (
-        (re.compile(r"(?P<u>\b(?:https?://|www\.)[^\s<>\"')\]]+)"), "u", 0.8),
+        (re.compile(r"(?=[hw])(?P<u>\b(?:https?://|www\.)[^\s<>\"')\]]+)"), "u", 0.8),
         (re.compile(r"(?<![@\w.-])(?P<u>(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|info|health)(?:/[^\s<>\"')\]]*)?)(?![\w@])",
                     re.IGNORECASE), "u", 0.6),
     )
@@ -263,11 +264,17 @@ class AddressRecognizer(_RuleRecognizer):
     """Street addresses, routes, ZIP codes after a state, and towns (GeoNames list) in an address context."""
 
     ENTITY = "ADDRESS"
+    _STATE_BEFORE_ZIP = re.compile(rf"\b(?:{_STATE_ABBR}|{_STATE_NAME})[ \t]$")
+
+    def accept(self, text, m, start, end):
+        if m.re.pattern.startswith("(?=\\d{5})"):  # a ZIP code: only after a state ("MA 02139")
+            return self._STATE_BEFORE_ZIP.search(text, max(0, start - 20), start) is not None
+        return True
     RULES = (
         (re.compile(rf"(?P<a>\b\d{{1,5}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET}|Dr)\b\.?{_UNIT})"), "a", 0.85),
         (re.compile(rf"(?P<a>\b(?:[A-Z][a-z]+[ \t]+){{1,2}}(?:Street|St|Avenue|Ave|Road|Lane|Terrace|Boulevard|Blvd)\b\.?)"), "a", 0.6),
         (re.compile(r"(?P<a>\b(?:Route|Rte|Highway|Hwy|Interstate)[ \t]?\d{1,3}\b)"), "a", 0.7),
-        (re.compile(rf"\b(?:{_STATE_ABBR}|{_STATE_NAME})[ \t]+(?P<a>\d{{5}}(?:-\d{{4}})?)\b"), "a", 0.85),
+        (re.compile(rf"(?=\d{{5}})(?<=[A-Za-z][ \t])(?<![\w-]\d)(?P<a>\d{{5}}(?:-\d{{4}})?)\b"), "a", 0.85),
         (re.compile(r"\b(?:ZIP|[Zz]ip(?:\s*code)?)[ \t]*:?[ \t]*(?P<a>\d{5}(?:-\d{4})?)\b"), "a", 0.85),
     )
     _CANDIDATE = re.compile(r"\b[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){0,2}\b")
@@ -277,9 +284,11 @@ class AddressRecognizer(_RuleRecognizer):
 
     def spans(self, text):
         yield from super().spans(text)
-        places = us_places()
+        places, firsts = us_places(), _place_first_words()
         for m in self._CANDIDATE.finditer(text):
             words = m.group().split()
+            if words[0] not in firsts:
+                continue
             # the longest run of leading words that names a place: "New York City", "Huntington"
             for n in range(len(words), 0, -1):
                 name = " ".join(words[:n])
@@ -291,6 +300,11 @@ class AddressRecognizer(_RuleRecognizer):
                     if self._AFTER.match(text, end) or self._BEFORE.search(text[max(0, start - 60):start]):
                         yield start, end, 0.7
                     break
+
+
+@lru_cache(maxsize=1)
+def _place_first_words() -> frozenset[str]:
+    return frozenset(p.split()[0] for p in us_places())
 
 
 _INST_KEY = re.compile(
