@@ -404,14 +404,18 @@ _NAME_RULES: tuple[tuple[re.Pattern, str, float, bool], ...] = (
     (re.compile(rf"\b{_TITLE}[ \t]+(?P<n>{_SEQ})"), "n", 0.9, False),
     (re.compile(rf"\b(?:{_either_case(_RELATIONS)})\b(?:['’]s)?[ \t]*[:,]?[ \t]*(?:{_TITLE}[ \t]+)?(?P<n>{_SEQ})"),
      "n", 0.8, False),
-    (re.compile(rf"(?:^|\b)(?:{_LABELS})[ \t]*[:,]?[ \t]*(?:{_TITLE}[ \t]+)?(?P<n>{_SEQ})", re.MULTILINE), "n", 0.8, False),
+    (re.compile(rf"(?:^|\b)(?:{_LABELS})[ \t]*[:,]?[ \t]*(?:{_TITLE}[ \t]+)?(?P<n>(?:{_NAME_TOK},[ ])?{_SEQ})",
+                re.MULTILINE), "n", 0.8, False),
+    # registration headers in capitals: "PATIENT: DOE, JOHN A"
+    (re.compile(r"(?:^|\b)(?:PATIENT(?:[ \t]+NAME)?|[Pp]atient(?:[ \t]+[Nn]ame)?|PT|Pt|NAME|Name)[ \t]*:[ \t]*"
+                r"(?P<n>[A-Z][A-Z'-]+,?[ \t]+[A-Z][A-Z'-]+(?:[ \t]+[A-Z]\b\.?)?)(?![A-Za-z])", re.MULTILINE), "n", 0.8, False),
 )
 # Rules that end at their trigger: the name is the words just before it.
 _NAME_BEFORE: tuple[tuple[re.Pattern, float, bool], ...] = (
     (re.compile(rf",?[ \t]+(?:{_CREDENTIALS})\b"), 0.8, False),
     (re.compile(_IDENTITY_NEXT[3:-1]), 0.75, True),
 )
-_SEQ_AT_END = re.compile(rf"(?P<n>{_SEQ})$")
+_SEQ_AT_END = re.compile(rf"(?P<n>(?:{_NAME_TOK},[ ])?{_SEQ})$")  # also "Smith, Jane"
 _WORD = re.compile(rf"\b{_NAME_TOK}\b")
 _PAIR = re.compile(rf"\b(?P<n>(?P<f>{_NAME_TOK})[ \t]+(?:{_INITIAL}[ \t]+)?(?P<l>{_NAME_TOK}))\b")
 
@@ -419,9 +423,9 @@ _PAIR = re.compile(rf"\b(?P<n>(?P<f>{_NAME_TOK})[ \t]+(?:{_INITIAL}[ \t]+)?(?P<l
 def _trim(text: str, start: int, end: int, common: frozenset[str]) -> tuple[int, int]:
     """Drop leading/trailing words of a candidate name that are common words ("Patient", "Dear")."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    while words and text[words[0][0]:words[0][1]].rstrip(".") in common:
+    while words and text[words[0][0]:words[0][1]].rstrip(".,") in common:
         words.pop(0)
-    while words and text[words[-1][0]:words[-1][1]].rstrip(".") in common:
+    while words and text[words[-1][0]:words[-1][1]].rstrip(".,") in common:
         words.pop()
     if not words:
         return start, start
@@ -460,7 +464,7 @@ class NameRecognizer(LocalRecognizer):
             words = text[s:e].split()
             if all(re.fullmatch(_INITIAL, w) for w in words):
                 continue
-            if strict and any(w.rstrip(".") in COMMON_STRICT for w in words):
+            if strict and any(w.rstrip(".,") in COMMON_STRICT for w in words):
                 continue
             found.append((s, e, score))
         firsts, lasts = first_names(), surnames()

@@ -25,6 +25,8 @@ def found(deid, text):
     ("Hiroshi Tanaka, 61 yo M, with cough.", [("NAME", "Hiroshi Tanaka")]),
     ("Grace Bell is a 58-year-old woman.", [("NAME", "Grace Bell")]),
     ("her daughter April accompanied her", [("NAME", "April")]),
+    ("PATIENT: DOE, JOHN", [("NAME", "DOE, JOHN")]),
+    ("Discharge, Smith, Jane, 45 yo F", [("NAME", "Smith, Jane")]),
 ])
 def test_names_by_trigger_list_and_context(deid, text, expected):
     assert found(deid, text) == expected
