@@ -13,7 +13,10 @@ Speed: single process, notes of ~400 words built from the annotated notes (targe
 the baseline in the same run is Presidio's stock recognisers for the same kinds of PHI (phone via
 ``phonenumbers``, URL, e-mail, IP, date, SSN) over the same blank spaCy pipeline.
 
-    python bench/deidentify.py [--notes tests/fixtures/deid/test.txt] [--home H] [--speed-notes 500]
+With ``--clean FILE`` (NegEx-style TSV of real, already de-identified clinical sentences) it counts
+false alarms: PHI found outside the file's own surrogate marks.
+
+    python bench/deidentify.py [--notes tests/fixtures/deid/test.txt] [--home H] [--clean NEGEX.tsv] [--speed-notes 500]
 """
 
 from __future__ import annotations
@@ -75,6 +78,25 @@ def findings_lost(notes, deid: Deidentifier, home: Path) -> None:
           + (f"; lost: {dict(lost_types)}" if lost else ""))
 
 
+def false_alarms(path: Path, deid: Deidentifier) -> None:
+    """PHI found in real, already de-identified clinical sentences (NegEx: ``**DATE[...]`` marks its
+    surrogates), outside those marks: each is a false alarm. Prints counts by type only."""
+    import csv
+    import re
+
+    with open(path, encoding="utf-8") as fh:
+        sentences = sorted({row[2] for row in list(csv.reader(fh, delimiter="\t"))[1:] if len(row) > 2})
+    marks = re.compile(r"\*\*[A-Z-]+(?:\[[^\]]*\])?")
+    alarms: Counter = Counter()
+    for s in sentences:
+        masked = [m.span() for m in marks.finditer(s)]
+        for sp in deid.find(s):
+            if not any(a < sp.end and sp.start < b for a, b in masked):
+                alarms[sp.type] += 1
+    print(f"false alarms on {len(sentences)} real clinical sentences ({path.name}, outside its own PHI marks): "
+          f"{sum(alarms.values())} {dict(alarms)}")
+
+
 def _long_notes(notes, n: int, words: int = 400) -> list[str]:
     out, pool, i = [], [x.text for x in notes], 0
     while len(out) < n:
@@ -131,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notes", type=Path, default=ROOT / "tests/fixtures/deid/test.txt")
     ap.add_argument("--home", type=Path, help="a built MEDKG_HOME: also measure clinical findings lost")
     ap.add_argument("--speed-notes", type=int, default=500)
+    ap.add_argument("--clean", type=Path, help="NegEx-style TSV (sentence in column 3) of real de-identified "
+                                               "clinical text: count false alarms, e.g. ../shared/data/eval/negex/annotations.dev.tsv")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     deid = Deidentifier()
@@ -139,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = accuracy(notes, deid)
     if args.home:
         findings_lost(notes, deid, args.home)
+    if args.clean:
+        false_alarms(args.clean, deid)
     ok &= speed(notes, deid, args.speed_notes)
     print("targets met" if ok else "some targets missed")
     return 0

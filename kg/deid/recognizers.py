@@ -133,7 +133,7 @@ class _RuleRecognizer(LocalRecognizer):
 _NOT_DATE_NEAR = re.compile(
     r"\b(?:murmurs?|systolic|diastolic|holosystolic|strength|power|grade|tablets?|tabs?|BP|pressure|"
     r"pain|rated|severity|score|scale|reflexes|pulses?|dose|doses|ratio|vision|acuity|out|of|sutures?|"
-    r"pack|puffs?|drops?|units?|mg|mcg|ml|mL)\b", re.IGNORECASE)
+    r"pack|puffs?|drops?|units?|mg|mcg|ml|mL|motor|sensory|sensation|extremities|bilaterally)\b", re.IGNORECASE)
 
 
 class DateRecognizer(_RuleRecognizer):

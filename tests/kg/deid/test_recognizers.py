@@ -38,6 +38,7 @@ def test_names_by_trigger_list_and_context(deid, text, expected):
     "Positive Murphy's sign. Graves disease on methimazole. Down syndrome. Crohn's disease.",
     "Huntington disease is not present. Cushing syndrome features absent. Addison's disease.",
     "Grade 2/6 systolic murmur, strength 5/5, pain 6/10, BP 138/82, 5-0 sutures, HR 104.",
+    "MOTOR IS 5/5 IN ALL EXTREMITIES, with 5/5 motor strength in all.",
     "Major depressive disorder. Will start sertraline 50 mg.",
     "Hospital course: improved. Chest X-ray clear. T 99F. Temp 100F.",
 ])
