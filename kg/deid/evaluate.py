@@ -7,7 +7,7 @@ predicted span is correct when it overlaps a gold span.
 
 >>> notes = parse_annotated("=== n1 | ed ===\\nPt <<NAME:Ann Lee>> seen <<DATE:3/2/2024>>, BP 120/80.\\n")
 >>> notes[0].text, [(s.type, notes[0].text[s.start:s.end]) for s in notes[0].spans]
-('Pt Ann Lee seen 3/2/2024, BP 120/80.', [('NAME', 'Ann Lee'), ('DATE', '3/2/2024')])
+('Pt Ann Lee seen 3/2/2024, BP 120/80.\\n', [('NAME', 'Ann Lee'), ('DATE', '3/2/2024')])
 >>> from kg.deid.engine import PhiSpan
 >>> s = score(notes, [[PhiSpan("NAME", 3, 10, "Ann Lee", 1.0), PhiSpan("DATE", 29, 35, "120/80", 1.0)]])
 >>> s["NAME"].recall, s["DATE"].recall, s["DATE"].precision

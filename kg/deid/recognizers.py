@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import EmailRecognizer, IpRecognizer
@@ -350,21 +350,23 @@ class InstitutionRecognizer(LocalRecognizer):
             break
         return new_start
 
+    _TAIL = re.compile(rf"[ \t]+(?:of[ \t]+(?:[A-Z][a-z]+[ \t]?)+|(?:{_STATE_NAME})\b)")
+    _AT = re.compile(r"[ \t]+at[ \t]+(?:the[ \t]+)?")
+
     def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
-        states = "|".join(re.escape(n) for n in US_STATES.values())
         for m in _INST_KEY.finditer(text):
             start = self._grow_left(text, m.start())
             if start == m.start() and " " not in m.group():
                 continue  # a bare keyword ("Hospital Course:") is no institution
             end = m.end()
             while True:
-                tail = re.match(rf"[ \t]+(?:of[ \t]+(?:[A-Z][a-z]+[ \t]?)+|(?:{states})\b)", text[end:])
-                at = re.match(r"[ \t]+at[ \t]+(?:the[ \t]+)?", text[end:])
+                tail = self._TAIL.match(text, end)
+                at = self._AT.match(text, end)
                 if tail:
                     end += len(tail.group().rstrip())
                 elif at:
-                    nxt = _INST_KEY.search(text, end + at.end(), min(len(text), end + at.end() + 60))
-                    if nxt and self._grow_left(text, nxt.start()) == end + at.end():
+                    nxt = _INST_KEY.search(text, at.end(), min(len(text), at.end() + 60))
+                    if nxt and self._grow_left(text, nxt.start()) == at.end():
                         end = nxt.end()
                     else:
                         break
