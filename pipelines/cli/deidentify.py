@@ -14,10 +14,10 @@ __all__ = ["deidentify_cmd", "ShiftDatesOpt", "DeidentifyOpt"]
 
 DeidentifyOpt = Annotated[bool, typer.Option(
     "--deidentify", help="Replace PHI (names, dates, ids, contacts, places, ages over 89) before extraction; "
-                         "findings then refer to the de-identified text. Also on with [privacy] deidentify.")]
+                         "findings then refer to the de-identified text. Also on with \\[privacy] deidentify.")]
 ShiftDatesOpt = Annotated[bool, typer.Option(
     "--shift-dates", help="Shift dates by one random offset per input (never stored) instead of [DATE]; "
-                          "implies de-identification. Also on with [privacy] shift_dates.")]
+                          "implies de-identification. Also on with \\[privacy] shift_dates.")]
 
 
 @app.command("deidentify")

@@ -63,8 +63,7 @@ def diagnose_cmd(
 ) -> None:
     """Rank diagnoses for a note (or phenopacket / HPO ids), with evidence paths, literature and treatments.
 
-    With --deidentify each note is de-identified first, so the report's findings quote the
-    de-identified text."""
+    With --deidentify each note is de-identified first; the report's findings quote the result."""
     from pipelines.diagnose import diagnose
     from pipelines.workspace import Workspace
 

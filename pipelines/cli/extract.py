@@ -48,8 +48,7 @@ def extract(
 ) -> None:
     """Find graph concepts in a note: findings with negation, uncertainty, time, experiencer and section.
 
-    With --deidentify the extractor reads the de-identified note; --json then adds it as
-    ``deidentified`` (text and PHI spans), which the findings' offsets refer to."""
+    With --deidentify the extractor reads the de-identified note; --json adds it as "deidentified"."""
     settings = settings_from(home, config)
     data = _read(file)
     deid_on, shift = settings.privacy.choose(deidentify, shift_dates)
