@@ -23,7 +23,7 @@ from kg.errors import ConfigError
 from model.config import ModelConfig
 from retrieval.config import RetrievalConfig
 
-__all__ = ["Settings", "ServeConfig", "load_settings"]
+__all__ = ["Settings", "ServeConfig", "PrivacyConfig", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,33 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    """[privacy] section: de-identify notes before extraction (CLI ``--deidentify``, API ``"deidentify"``
+    turn it on per call); with ``shift_dates`` dates move by one random offset per input instead of
+    becoming ``[DATE]``."""
+
+    deidentify: bool = False
+    shift_dates: bool = False
+
+    def choose(self, deidentify: bool = False, shift_dates: bool = False) -> tuple[bool, bool]:
+        """(de-identify?, shift dates?) for one call: the call or this config turns either on, never off;
+        shifting dates implies de-identifying.
+
+        >>> PrivacyConfig().choose(shift_dates=True), PrivacyConfig(deidentify=True).choose()
+        ((True, True), (True, False))
+        """
+        shift = shift_dates or self.shift_dates
+        return deidentify or self.deidentify or shift, shift
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Home
     graph: GraphConfig = field(default_factory=GraphConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def to_dict(self) -> dict:
         out = config_to_dict(self)
@@ -55,7 +76,8 @@ _SECTIONS = {f.name: f for f in fields(Settings) if f.name != "home"}
 
 
 def _section_types() -> dict[str, type]:
-    return {"graph": GraphConfig, "retrieval": RetrievalConfig, "model": ModelConfig, "serve": ServeConfig}
+    return {"graph": GraphConfig, "retrieval": RetrievalConfig, "model": ModelConfig, "serve": ServeConfig,
+            "privacy": PrivacyConfig}
 
 
 def _merge(settings: Settings, data: Mapping[str, Any], origin: str) -> Settings:

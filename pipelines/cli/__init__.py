@@ -27,6 +27,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "graph",       # build, sources, info, graph stats, sparql, concepts, concept
     "extract",     # extract
+    "deidentify",  # deidentify
     "literature",  # literature add/stats/remove, search
     "diagnose",    # diagnose, schema
     "train",       # train
