@@ -57,8 +57,8 @@ from kg.errors import (
 from pipelines.report import SCHEMA_VERSION, DiagnosisReport, pubmed_url
 from pipelines.workspace import Workspace
 
-__all__ = ["create_app", "WEB_DIR", "ACCESS_LOG", "DiagnoseRequest", "ExtractRequest", "SparqlRequest",
-           "RollbackRequest"]
+__all__ = ["create_app", "WEB_DIR", "ACCESS_LOG", "DiagnoseRequest", "ExtractRequest", "DeidentifyRequest",
+           "SparqlRequest", "RollbackRequest"]
 
 log = logging.getLogger("medkg.api")
 access_log = logging.getLogger("medkg.api.access")
@@ -148,6 +148,10 @@ class DiagnoseRequest(_Req):
     absent: list[str] = Field([], max_length=MAX_IDS, description="Explicitly excluded phenotype ids")
     top_k: int = Field(10, ge=1, le=100)
     with_literature: bool = True
+    deidentify: bool = Field(False, description="De-identify the notes before extraction (also on with [privacy] "
+                                                "deidentify); findings then quote the de-identified text")
+    shift_dates: bool = Field(False, description="Shift dates by one random offset for all notes of the request "
+                                                 "instead of [DATE]; implies deidentify")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"note": "45 yo F with fever and cough. Denies chest pain."},
@@ -157,6 +161,14 @@ class DiagnoseRequest(_Req):
 
 class ExtractRequest(_Req):
     text: str = Field(..., description="The note text")
+    deidentify: bool = Field(False, description="De-identify first; the response's 'deidentified' holds the text "
+                                                "the findings' offsets refer to")
+    shift_dates: bool = Field(False, description="Shift dates instead of [DATE]; implies deidentify")
+
+
+class DeidentifyRequest(_Req):
+    text: str = Field(..., description="The note text")
+    shift_dates: bool = Field(False, description="Shift dates by one random offset (never stored) instead of [DATE]")
 
 
 class SparqlRequest(_Req):
@@ -606,6 +618,12 @@ def create_app(ws: Workspace) -> FastAPI:
             notes.insert(0, ("note", req.note))
         if not notes and req.phenopacket is None and not req.hpo and not req.absent:
             raise InputError("nothing to diagnose: give 'note', 'notes', 'phenopacket' or 'hpo' ids")
+        deid_on, shift = current().settings.privacy.choose(req.deidentify, req.shift_dates)
+        if deid_on and notes:
+            from kg.deid import default_deidentifier
+
+            results = default_deidentifier().deidentify_many([t for _, t in notes], shift_dates=shift)
+            notes = [(name, r.text) for (name, _), r in zip(notes, results)]
         # the phenopacket was checked against the model above; the parser gets plain JSON back
         phenopacket = req.phenopacket.model_dump(exclude_unset=True) if req.phenopacket is not None else None
         report = diagnose(current(), notes=notes, phenopacket=phenopacket, hpo=req.hpo, absent=req.absent,
@@ -615,8 +633,23 @@ def create_app(ws: Workspace) -> FastAPI:
     @app.post("/extract", tags=["diagnose"], responses=_ERRORS)
     def extract_endpoint(req: ExtractRequest):
         """Findings (with offsets, assertions and triggers), patient context and sections of one note."""
-        out = current().extractor.extract(req.text).to_dict()
+        deid_on, shift = current().settings.privacy.choose(req.deidentify, req.shift_dates)
+        if not deid_on:
+            return JSONResponse(current().extractor.extract(req.text).to_dict())
+        from kg.deid import default_deidentifier
+
+        deid = default_deidentifier().deidentify_many([req.text], shift_dates=shift)[0]
+        out = current().extractor.extract(deid.text).to_dict()
+        out["deidentified"] = deid.to_dict()
         return JSONResponse(out)
+
+    @app.post("/deidentify", tags=["diagnose"], responses=_ERRORS)
+    def deidentify_endpoint(req: DeidentifyRequest):
+        """The note with PHI replaced by typed placeholders, and the spans (types and offsets, never the PHI)."""
+        from kg.deid import default_deidentifier
+
+        _, shift = current().settings.privacy.choose(True, req.shift_dates)
+        return JSONResponse(default_deidentifier().deidentify_many([req.text], shift_dates=shift)[0].to_dict())
 
     @app.get("/search", tags=["literature"], responses=_ERRORS)
     def search_endpoint(q: str = Query(..., max_length=10_000, description="Free text"),

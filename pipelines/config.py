@@ -24,7 +24,7 @@ from model.config import ModelConfig
 from pipelines.inputs import InputConfig
 from retrieval.config import RetrievalConfig
 
-__all__ = ["Settings", "ServeConfig", "InputConfig", "load_settings"]
+__all__ = ["Settings", "ServeConfig", "PrivacyConfig", "InputConfig", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,33 @@ class ServeConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    """[privacy] section: de-identify notes before extraction (CLI ``--deidentify``, API ``"deidentify"``
+    turn it on per call); with ``shift_dates`` dates move by one random offset per input instead of
+    becoming ``[DATE]``."""
+
+    deidentify: bool = False
+    shift_dates: bool = False
+
+    def choose(self, deidentify: bool = False, shift_dates: bool = False) -> tuple[bool, bool]:
+        """(de-identify?, shift dates?) for one call: the call or this config turns either on, never off;
+        shifting dates implies de-identifying.
+
+        >>> PrivacyConfig().choose(shift_dates=True), PrivacyConfig(deidentify=True).choose()
+        ((True, True), (True, False))
+        """
+        shift = shift_dates or self.shift_dates
+        return deidentify or self.deidentify or shift, shift
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Home
     graph: GraphConfig = field(default_factory=GraphConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     input: InputConfig = field(default_factory=InputConfig)
 
     def to_dict(self) -> dict:
@@ -57,7 +78,8 @@ _SECTIONS = {f.name: f for f in fields(Settings) if f.name != "home"}
 
 
 def _section_types() -> dict[str, type]:
-    return {"graph": GraphConfig, "retrieval": RetrievalConfig, "model": ModelConfig, "serve": ServeConfig, "input": InputConfig}
+    return {"graph": GraphConfig, "retrieval": RetrievalConfig, "model": ModelConfig, "serve": ServeConfig,
+            "privacy": PrivacyConfig, "input": InputConfig}
 
 
 def _merge(settings: Settings, data: Mapping[str, Any], origin: str) -> Settings:

@@ -60,6 +60,7 @@ def _root(
 COMMAND_MODULES = (
     "graph",       # build, sources, info, graph stats, sparql, concepts, concept
     "extract",     # extract
+    "deidentify",  # deidentify
     "literature",  # literature add/stats/remove, search
     "diagnose",    # diagnose, schema
     "train",       # train

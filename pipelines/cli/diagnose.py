@@ -12,6 +12,7 @@ import typer
 from kg.errors import InputError
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, console, err_console, print_json, settings_from
+from pipelines.cli.deidentify import DeidentifyOpt, ShiftDatesOpt
 
 schema_app = typer.Typer(help="Print JSON Schemas of medkg's outputs.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
@@ -36,10 +37,14 @@ def diagnose_cmd(
     html: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Write a self-contained HTML report to this file.")] = None,
     no_literature: Annotated[bool, typer.Option("--no-literature", help="Skip the literature search.")] = False,
     ranker: Annotated[Optional[str], typer.Option(metavar="NAME", help="auto, lr, resnik or transformer.")] = None,
+    deidentify: DeidentifyOpt = False,
+    shift_dates: ShiftDatesOpt = False,
     home: HomeOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Rank diagnoses for a note (or phenopacket / HPO ids), with evidence paths, literature and treatments."""
+    """Rank diagnoses for a note (or phenopacket / HPO ids), with evidence paths, literature and treatments.
+
+    With --deidentify each note is de-identified first; the report's findings quote the result."""
     from model.config import RANKERS
     from pipelines.inputs import check_finding_count, check_id, require_known
 
@@ -81,6 +86,16 @@ def diagnose_cmd(
         raise InputError("nothing to diagnose: give note files, - for stdin, --phenopacket FILE or --hpo IDs")
     if json_out and len(inputs) > 1:
         raise InputError(f"--json prints one report but {len(inputs)} inputs were given; use --jsonl")
+
+    deid_on, shift = settings.privacy.choose(deidentify, shift_dates)
+    if deid_on:
+        from kg.deid import default_deidentifier
+
+        for inp in inputs:
+            if inp.get("notes"):  # one input = one patient: one date shift for all its notes
+                names, texts = zip(*inp["notes"])
+                results = default_deidentifier().deidentify_many(texts, shift_dates=shift)
+                inp["notes"] = [(n, r.text) for n, r in zip(names, results)]
 
     from pipelines.diagnose import diagnose
     from pipelines.workspace import Workspace

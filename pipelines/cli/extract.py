@@ -11,6 +11,7 @@ from rich.table import Table
 
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
+from pipelines.cli.deidentify import DeidentifyOpt, ShiftDatesOpt
 
 __all__ = ["extract", "extractor_for_home"]
 
@@ -38,14 +39,28 @@ def extract(
     home: HomeOpt = None,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
+    deidentify: DeidentifyOpt = False,
+    shift_dates: ShiftDatesOpt = False,
 ) -> None:
-    """Find graph concepts in a note: findings with negation, uncertainty, time, experiencer and section."""
+    """Find graph concepts in a note: findings with negation, uncertainty, time, experiencer and section.
+
+    With --deidentify the extractor reads the de-identified note; --json adds it as "deidentified"."""
     settings = settings_from(home, config)
-    data = _read(file, settings.input)
+    data = _read(file, settings.input)   # checked text: empty/binary/over-size notes fail before anything loads
+    deid_on, shift = settings.privacy.choose(deidentify, shift_dates)
+    deid = None
+    if deid_on:
+        from kg.deid import default_deidentifier
+
+        deid = default_deidentifier().deidentify_many([data], shift_dates=shift)[0]
+        data = deid.text
     extractor = extractor_for_home(settings.home)
     result = extractor.extract(data)
     if json_out:
-        print_json(result.to_dict())
+        out = result.to_dict()
+        if deid is not None:
+            out["deidentified"] = deid.to_dict()
+        print_json(out)
         return
     ctx = result.context
     console.print(f"patient: age {ctx.age_years if ctx.age_years is not None else '?'}, sex {ctx.sex or '?'}"
