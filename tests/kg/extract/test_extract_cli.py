@@ -42,4 +42,4 @@ def test_extract_table_from_stdin(tmp_path, monkeypatch):
 def test_extract_empty_note_is_an_input_error(tmp_path, monkeypatch):
     _fake_view(monkeypatch)
     res = CliRunner().invoke(app, ["extract", "-", "--home", str(tmp_path)], input="")
-    assert res.exit_code != 0 and "note is empty" in str(res.exception)
+    assert res.exit_code != 0 and "note stdin is empty" in str(res.exception)
