@@ -14,7 +14,7 @@ holds ``graph/``, ``sources/``, ``literature/``, ``models/`` and an optional
 >>> section_from_mapping(GraphConfig, {"sourcez": []}, "graph")
 Traceback (most recent call last):
 ...
-kg.errors.ConfigError: unknown key 'sourcez' in [graph]; valid keys: sources, mirror, view_cache
+kg.errors.ConfigError: unknown key 'sourcez' in [graph]; valid keys: sources, mirror, view_cache, service_allowlist
 """
 
 from __future__ import annotations
