@@ -181,6 +181,23 @@ class RemoteStore(StoreBase):
         """A named graph's triples as N-Triples lines (as the embedded store's dump gives them)."""
         return [line for line in self._get_graph(graph_iri).split("\n") if line]
 
+    def iter_graph_lines(self, graph_iri: str) -> Iterator[str]:
+        """Like :meth:`graph_lines`, streamed: a large graph never sits in memory as one text."""
+        try:
+            with self._client.stream("GET", self.gsp_url, params={"graph": graph_iri},
+                                     headers={"Accept": "application/n-triples"}) as r:
+                if r.status_code == 404:
+                    return
+                if r.status_code >= 400:
+                    r.read()
+                    raise EndpointError(f"the SPARQL store at {self.endpoint} refused GET /store: "
+                                        f"HTTP {r.status_code}: {r.text.strip()[:300]}")
+                for line in r.iter_lines():
+                    if line:
+                        yield line
+        except httpx.HTTPError as err:
+            raise EndpointError(f"cannot read graph {graph_iri} from the SPARQL store at {self.endpoint}: {err}") from None
+
     def iter_quads(self, graph_iri: str) -> Iterator[ox.Quad]:
         node = ox.NamedNode(graph_iri)
         for q in ox.parse(self._get_graph(graph_iri).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):

@@ -237,7 +237,8 @@ def view_from_store(store: StoreBase, graphs: list[str] | None = None,
     for gname in sorted(names, key=lambda g: _order_key(by_iri[g]) if g in by_iri else (True, 9999, g)):
         if progress:
             progress(gname)
-        builder.add_graph_lines(store.graph_lines(gname), gname)
+        lines = store.iter_graph_lines(gname) if hasattr(store, "iter_graph_lines") else store.graph_lines(gname)
+        builder.add_graph_lines(lines, gname)   # a server's graph is streamed, not held as one text
     chosen = [g for g in infos if g.iri in set(names)]
     return finish_view(builder.G, chosen)
 

@@ -139,6 +139,10 @@ def test_cli_commands_with_store_option(remote_home, tmp_path):
     note.write_text("SYNTHETIC NOTE.\nLong slender fingers and a dislocated lens.\n")
     report = json.loads(run("diagnose", str(note), "--json", "--no-literature", "--ranker", "lr"))
     assert report["versions"]["graph"] == v0 and report["diagnoses"][0]["id"] == "OMIM:154700"
+    run("graph", "export", str(tmp_path / "out.nq"))
+    exported = (tmp_path / "out.nq").read_text().splitlines()
+    assert exported and all(line.endswith(">  .") or line.endswith("> .") for line in exported)
+    assert any("urn:medkg:source:pharmacotherapydb:toy-1.0" in line for line in exported)
     # MEDKG_GRAPH_STORE is restored after each command: a plain call uses the (empty) home folder
     res = runner.invoke(app, ["info", "--json", "--home", str(other)])
     assert json.loads(res.output)["graph"] is None
