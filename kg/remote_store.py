@@ -205,7 +205,8 @@ class RemoteStore(StoreBase):
 
     def named_graphs(self) -> set[str]:
         """Every named graph on the server that holds quads (listed in the meta graph or not)."""
-        r = self._request("POST", self.query_url, data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        # `GRAPH ?g {}` lists the named graphs without reading their quads
+        r = self._request("POST", self.query_url, data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
                           headers={"Accept": "application/sparql-results+json"})
         return {b["g"]["value"] for b in json.loads(r.text)["results"]["bindings"]}
 
