@@ -290,11 +290,11 @@ class RemoteStore(StoreBase):
             digest.update(("\n".join(chunk) + "\n").encode())
             count += len(chunk)
             pending.extend(_graph_of_line(line)[0] for line in chunk)
-            if len(pending) >= GSP_CHUNK_LINES:
-                self._post_triples(target, "\n".join(pending) + "\n")
-                pending = []
+            while len(pending) >= GSP_CHUNK_LINES:
+                self._post_triples(target, "\n".join(pending[:GSP_CHUNK_LINES]) + "\n")
+                del pending[:GSP_CHUNK_LINES]
                 if progress:
-                    progress(count)
+                    progress(count - len(pending))
         if pending:
             self._post_triples(target, "\n".join(pending) + "\n")
         if progress:

@@ -164,3 +164,25 @@ def test_sparql_service_is_refused_before_anything_reaches_the_server(remote_hom
     res = runner.invoke(app, ["sparql", attack, "--home", str(remote_home.root), "--store", remote_home.store])
     assert res.exit_code != 0 and "SERVICE" in str(res.exception or res.output)
     assert not [q for _, q in sent if "SERVICE" in q]
+
+
+def test_build_streams_in_chunks_with_progress(tmp_path, sparql_store, monkeypatch):
+    import kg.remote_store
+
+    monkeypatch.setattr(kg.remote_store, "GSP_CHUNK_LINES", 100)
+    posts = []
+    real = RemoteStore._post_triples
+
+    def count(self, graph, text):
+        posts.append((graph, text.count("\n")))
+        return real(self, graph, text)
+
+    monkeypatch.setattr(RemoteStore, "_post_triples", count)
+    seen = []
+    home = Home(tmp_path / "h", store=sparql_store)
+    result = write_store(home, toy_sources(), progress=lambda desc, done, total: seen.append(desc))
+    per_graph = {i.iri: i.quads for i in result.sources}
+    assert len(posts) > len(per_graph)                       # several requests per source, none over the chunk size
+    assert max(n for _, n in posts) <= 100
+    assert {g: sum(n for gg, n in posts if gg == g) for g in per_graph} == per_graph
+    assert any("quads sent" in d for d in seen) and seen[-1] == "done"
