@@ -65,3 +65,28 @@ def test_a_guideline_applied_through_one_server_is_answered_by_the_other(tmp_pat
         assert not any(w["kind"] == "guideline" for w in b.get("/why", params=WHY).json())
         # the server's own view of the store agrees
         assert b.get("/graph/versions").json()["current"]["version"] == v0
+
+
+def test_version_watcher_survives_a_failing_poll_and_reloads_once_per_change():
+    from pipelines.workspace import VersionWatcher
+
+    answers = iter([ConnectionError("server down"), "v1", "v2", "v2"])
+    serving = ["v1"]
+    reloaded = []
+
+    def probe():
+        a = next(answers, "v2")
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+    def on_change(version):
+        reloaded.append(version)
+        serving[0] = version
+
+    w = VersionWatcher(probe, lambda: serving[0], on_change, interval=0.02).start()
+    t0 = time.monotonic()
+    while w.polls < 4 and time.monotonic() - t0 < 10:
+        time.sleep(0.01)
+    w.stop()
+    assert reloaded == ["v2"] and serving == ["v2"] and w.polls >= 4
