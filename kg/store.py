@@ -10,8 +10,12 @@ Source of truth for the graph (DESIGN.md, "The graph store and its versions"):
 * the graph version is a hash over the active graphs' names and content hashes, so
   deactivating a guideline graph (rollback) restores the earlier version exactly.
 
-Writes that change what is active go through :meth:`GraphStore.transaction`, one SPARQL
+Writes that change what is active go through :meth:`StoreBase.transaction`, one SPARQL
 update applied atomically by Oxigraph: a crash leaves the previous state intact.
+
+Two backends share that logic (:class:`StoreBase`): :class:`GraphStore`, the embedded folder
+(the default), and :class:`kg.remote_store.RemoteStore`, a SPARQL 1.1 server named by
+``[graph] store``. :func:`open_store` / :func:`open_ref` pick one from a home's settings.
 
 >>> import tempfile
 >>> from kg.records import Node, SourceData
