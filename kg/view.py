@@ -44,7 +44,7 @@ import networkx as nx
 
 from kg.rdf import P, curie_from_iri, unescape_literal
 from kg.records import Node, SourceData
-from kg.store import GraphInfo, GraphStore, StoreBase, graph_dir_of, open_ref, store_ref, version_of
+from kg.store import GraphInfo, StoreBase, graph_dir_of, open_ref, store_ref, version_of  # noqa: F401 (graph_dir_of: re-exported)
 from kg.vocab import EDGE_NS, Predicate
 
 __all__ = ["view_from_store", "view_from_sources", "load_view", "save_base_view", "ViewBuilder", "finish_view"]
