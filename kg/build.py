@@ -10,6 +10,7 @@ previous store are carried over.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -38,6 +39,7 @@ class BuildResult:
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
     skipped: dict[str, str] = field(default_factory=dict)  # optional source -> why it was not built
+    store: str = ""        # the SPARQL endpoint the graph was written to ("" = the embedded folder)
 
 
 def source_roots(home: Home, config: GraphConfig) -> list[Path]:
@@ -112,6 +114,8 @@ def write_store(home: Home, entries: list[tuple[SourceData, str, str]], progress
     """
     t0 = time.perf_counter()
     home.ensure()
+    if getattr(home, "store", ""):
+        return _write_remote(home, entries, progress, step0, total, t0)
     stores_dir = home.graph / "stores"
     stores_dir.mkdir(parents=True, exist_ok=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.perf_counter_ns() % 100000}"
@@ -167,6 +171,85 @@ def write_store(home: Home, entries: list[tuple[SourceData, str, str]], progress
     if progress:
         progress("done", total, total)
     return BuildResult(final, version, infos, stats, time.perf_counter() - t0)
+
+
+def _write_remote(home: Home, entries: list[tuple[SourceData, str, str]], progress: Progress | None,
+                  step0: int, total: int | None, t0: float) -> BuildResult:
+    """Write the sources to the SPARQL store of ``home.store``; publish them in one update.
+
+    Each source is streamed, in chunks, through the Graph Store protocol into a graph the meta
+    graph does not list (its own graph when that name is free; a staging graph
+    ``urn:medkg:staging:<build>:<n>`` when the active graph of that name must stay readable
+    meanwhile), so readers keep seeing the previous version. A source whose graph already holds
+    exactly this content (same content hash) is not sent again. Then ONE SPARQL update moves the
+    staged graphs into place, drops the previous sources, lists the new ones as active and records
+    the build in the history. Guideline graphs and the history stay where they are. An interrupted
+    build leaves only unlisted graphs, which the next build drops.
+    """
+    from kg.remote_store import RemoteStore
+    from kg.store import _source_lines, source_graph_iri
+
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.perf_counter_ns() % 100000}"
+    total = total if total is not None else len(entries) + 2
+    step = step0
+    stats = {data.name: data.stats for data, _, _ in entries}
+    names = [data.name for data, _, _ in entries]
+    store = RemoteStore(home.store, read_only=False, graph_dir=home.graph)
+    try:
+        before = {g.iri: g for g in store.graphs()}
+        listed = set(before)
+        for orphan in sorted(store.named_graphs() - listed):   # left by an interrupted build or apply
+            if orphan.startswith(("urn:medkg:staging:", "urn:medkg:source:")):
+                store.drop_graph(orphan)
+        infos: list[GraphInfo] = []
+        moves: list[str] = []
+        builder = ViewBuilder()
+        for order in range(len(entries)):
+            data, license_, citation = entries[order]
+            if progress:
+                progress(f"writing {data.name}", step, total)
+            iri = source_graph_iri(data.name, data.version)
+            old = before.get(iri)
+            digest = count = None
+            if old is not None:          # is the stored graph already this content?
+                h = hashlib.sha256()
+                count = 0
+                for chunk in _source_lines(data, iri):
+                    h.update(("\n".join(chunk) + "\n").encode())
+                    count += len(chunk)
+                digest = h.hexdigest() if h.hexdigest() == old.content_hash else None
+
+            def sent(n: int, name: str = data.name) -> None:
+                if progress:
+                    progress(f"writing {name} ({n:,} quads sent)", step, total)
+
+            if digest is None:
+                staging = f"urn:medkg:staging:{build_id}:{order}" if old is not None else None
+                iri, digest, count = store.stage_source(data, into=staging, progress=sent)
+                if staging:
+                    moves.append(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{iri}>")
+            infos.append(GraphInfo(iri, "source", data.name, data.version, digest, count, True, license_, citation,
+                                   {"stats": json.dumps(data.stats, sort_keys=True), "order": str(order)}))
+            builder.add_source_data(data, iri)
+            entries[order] = (None, license_, citation)  # type: ignore[assignment]
+            del data
+            step += 1
+        if progress:
+            progress("publishing (one update)", step, total)
+        step += 1
+        new = {i.iri for i in infos}
+        dropped = [g.iri for g in before.values() if g.kind == "source" and g.iri not in new]
+        version = store.transaction(drop=dropped, new_graphs=infos, extra_ops=moves, action="build",
+                                    detail=json.dumps({"sources": names}))
+        base = finish_view(builder.G, infos)
+        save_base_view(base, home.graph, infos)
+    finally:
+        store.close()
+    if progress:
+        progress("done", total, total)
+    result = BuildResult(home.graph, version, infos, stats, time.perf_counter() - t0)
+    result.store = home.store
+    return result
 
 
 def _link(datas: list[SourceData]) -> SourceData | None:

@@ -14,7 +14,7 @@ holds ``graph/``, ``sources/``, ``literature/``, ``models/`` and an optional
 >>> section_from_mapping(GraphConfig, {"sourcez": []}, "graph")
 Traceback (most recent call last):
 ...
-kg.errors.ConfigError: unknown key 'sourcez' in [graph]; valid keys: sources, mirror, view_cache, service_allowlist
+kg.errors.ConfigError: unknown key 'sourcez' in [graph]; valid keys: sources, mirror, view_cache, service_allowlist, store, poll_s
 """
 
 from __future__ import annotations
@@ -46,9 +46,14 @@ def default_home() -> Path:
 
 @dataclass(frozen=True)
 class Home:
-    """The layout of one MEDKG_HOME directory."""
+    """The layout of one MEDKG_HOME directory.
+
+    ``store``: the SPARQL endpoint that holds the graph instead of the embedded folder in
+    ``graph/`` (``[graph] store``; empty = the folder). ``graph/`` still holds the local caches.
+    """
 
     root: Path
+    store: str = ""
 
     @property
     def graph(self) -> Path:
@@ -87,12 +92,27 @@ class GraphConfig:
     service_allowlist: SPARQL endpoints (full IRIs) that ``SERVICE`` clauses of read-only
     queries may call; empty (the default) refuses every federated query, so a query can never
     make this machine send a request elsewhere.
+    store: empty (the default) keeps the graph in the embedded Oxigraph folder ``graph/``;
+    ``http://HOST:PORT`` puts it on a SPARQL 1.1 Query + Update + Graph Store server with named
+    graphs (Oxigraph server's endpoint layout: ``/query``, ``/update``, ``/store``).
+    poll_s: how often (seconds) ``medkg serve`` asks the store for its graph version, to reload
+    when another process changed it; 0 turns polling off. Used with a ``store`` endpoint.
     """
 
     sources: tuple[str, ...] = ("auto",)
     mirror: str = ""
     view_cache: bool = True
     service_allowlist: tuple[str, ...] = ()
+    store: str = ""
+    poll_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.store:
+            from kg.remote_store import check_endpoint
+
+            object.__setattr__(self, "store", check_endpoint(self.store))
+        if self.poll_s < 0:
+            raise ConfigError(f"[graph] poll_s must be 0 (off) or a positive number of seconds, got {self.poll_s}")
 
 
 def _origin(tp: Any) -> Any:

@@ -10,8 +10,12 @@ Source of truth for the graph (DESIGN.md, "The graph store and its versions"):
 * the graph version is a hash over the active graphs' names and content hashes, so
   deactivating a guideline graph (rollback) restores the earlier version exactly.
 
-Writes that change what is active go through :meth:`GraphStore.transaction`, one SPARQL
+Writes that change what is active go through :meth:`StoreBase.transaction`, one SPARQL
 update applied atomically by Oxigraph: a crash leaves the previous state intact.
+
+Two backends share that logic (:class:`StoreBase`): :class:`GraphStore`, the embedded folder
+(the default), and :class:`kg.remote_store.RemoteStore`, a SPARQL 1.1 server named by
+``[graph] store``. :func:`open_store` / :func:`open_ref` pick one from a home's settings.
 
 >>> import tempfile
 >>> from kg.records import Node, SourceData
@@ -41,8 +45,8 @@ from kg.rdf import edge_quads, literal, node_quads
 from kg.records import SourceData
 from kg.vocab import GUIDELINE_GRAPH, MEDKG, META_GRAPH, SOURCE_GRAPH
 
-__all__ = ["GraphStore", "GraphInfo", "GraphVersion", "HistoryEntry", "source_graph_iri", "guideline_graph_iri",
-           "open_store", "current_store_path"]
+__all__ = ["StoreBase", "GraphStore", "GraphInfo", "GraphVersion", "HistoryEntry", "StoreRef", "source_graph_iri",
+           "guideline_graph_iri", "open_store", "current_store_path", "store_ref", "open_ref", "graph_dir_of"]
 
 M = MEDKG
 BULK_CHUNK_BYTES = 64_000_000  # about 500k quads
@@ -149,16 +153,239 @@ def current_store_path(graph_dir: Path) -> Path:
     return link.resolve()
 
 
-def open_store(graph_dir: Path, read_only: bool = True) -> "GraphStore":
-    return GraphStore(current_store_path(graph_dir), read_only=read_only)
+def open_store(graph_dir, read_only: bool = True) -> "StoreBase":
+    """The current store of a graph/ folder, a MEDKG_HOME, a :class:`~kg.config.Home` or a :class:`StoreRef`.
+
+    A ``Home`` or ``StoreRef`` whose ``store`` / ``endpoint`` is set opens the SPARQL endpoint
+    (:class:`kg.remote_store.RemoteStore`); otherwise the embedded folder that ``graph/current``
+    points at.
+    """
+    if isinstance(graph_dir, (str, os.PathLike)) and not _endpoint_of(graph_dir):
+        return GraphStore(current_store_path(Path(graph_dir)), read_only=read_only)
+    return open_ref(store_ref(graph_dir), read_only=read_only)
 
 
-class GraphStore:
-    """An Oxigraph store with medkg's named graphs, meta graph and versions."""
+@dataclass(frozen=True)
+class StoreRef:
+    """Where a home's graph lives: the local ``graph/`` folder (embedded store, view caches)
+    and, when set, the SPARQL endpoint that holds the graph instead of the embedded folder.
+
+    >>> store_ref(Path("/tmp/h")).graph_dir, store_ref(Path("/tmp/h")).endpoint
+    (PosixPath('/tmp/h/graph'), '')
+    """
+
+    graph_dir: Path
+    endpoint: str = ""
+
+
+def _endpoint_of(obj) -> str:
+    if isinstance(obj, StoreRef):
+        return obj.endpoint
+    return str(getattr(obj, "store", "") or "")
+
+
+def graph_dir_of(home_or_graph_dir) -> Path:
+    """Accept a Home, a StoreRef, a MEDKG_HOME path or its graph/ folder."""
+    if isinstance(home_or_graph_dir, StoreRef):
+        return home_or_graph_dir.graph_dir
+    # A Home has .root (the MEDKG_HOME folder); so does every Path ("/"), hence the type check.
+    if isinstance(home_or_graph_dir, (str, os.PathLike)):
+        root = Path(home_or_graph_dir)
+    else:
+        root = Path(home_or_graph_dir.root)
+    if root.name == "graph" and (root / "current").exists():
+        return root
+    return root / "graph"
+
+
+def store_ref(home_or_graph_dir) -> StoreRef:
+    """The :class:`StoreRef` of a Home (its ``store`` setting included), a StoreRef or a path."""
+    if isinstance(home_or_graph_dir, StoreRef):
+        return home_or_graph_dir
+    if isinstance(home_or_graph_dir, StoreBase):
+        return home_or_graph_dir.ref
+    return StoreRef(graph_dir_of(home_or_graph_dir), _endpoint_of(home_or_graph_dir))
+
+
+def open_ref(ref: StoreRef, read_only: bool = True) -> "StoreBase":
+    """Open the store a :class:`StoreRef` names (the endpoint when set, else the embedded folder)."""
+    if ref.endpoint:
+        from kg.remote_store import RemoteStore
+
+        store = RemoteStore(ref.endpoint, read_only=read_only, graph_dir=ref.graph_dir, check=False)
+        try:
+            return store.require_built()
+        except BaseException:
+            store.close()
+            raise
+    return GraphStore(current_store_path(ref.graph_dir), read_only=read_only)
+
+
+class StoreBase:
+    """What every graph store shares: the meta graph, versions, history and atomic transactions.
+
+    A backend provides the primitives: ``_update`` (one SPARQL update, applied all-or-nothing),
+    ``_meta_triples`` (the meta graph as (subject, predicate, object value) tuples),
+    ``graph_lines``, ``bulk_load_lines``, ``load_source``, ``query``, ``drop_graph``,
+    ``graph_has_quads``, ``subjects_with``, ``export`` and ``close``.
+    """
+
+    read_only: bool = False
+    location: str = ""
+
+    @property
+    def ref(self) -> StoreRef:
+        raise NotImplementedError
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"graph store {self.location} is open read-only")
+
+    def _update(self, sparql: str) -> None:
+        raise NotImplementedError
+
+    def _meta_triples(self) -> Iterable[tuple[str, str, str]]:
+        raise NotImplementedError
+
+    def graph_lines(self, graph_iri: str) -> list[str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _meta_lines(info: GraphInfo) -> list[str]:
+        s = f"<{info.iri}>"
+        lines = [
+            f"{s} <{M}kind> {literal(info.kind)} {_META} .",
+            f"{s} <{M}name> {literal(info.name)} {_META} .",
+            f"{s} <{M}version> {literal(info.version)} {_META} .",
+            f"{s} <{M}contentHash> {literal(info.content_hash)} {_META} .",
+            f"{s} <{M}quadCount> {literal(str(info.quads))} {_META} .",
+            f"{s} <{M}active> {literal('true' if info.active else 'false')} {_META} .",
+            f"{s} <{M}license> {literal(info.license)} {_META} .",
+            f"{s} <{M}citation> {literal(info.citation)} {_META} .",
+        ]
+        for key, value in sorted(info.extra.items()):
+            lines.append(f"{s} <{M}extra_{key}> {literal(value)} {_META} .")
+        return lines
+
+    @classmethod
+    def _meta_insert(cls, info: GraphInfo) -> str:
+        meta = "\n".join(line[: -len(f" {_META} .")] + " ." for line in cls._meta_lines(info))
+        return f"INSERT DATA {{ GRAPH {_META} {{\n{meta}\n}} }}"
+
+    def transaction(self, *, add: dict[str, list[str]] | None = None, drop: Iterable[str] = (),
+                    set_active: dict[str, bool] | None = None, new_graphs: Iterable[GraphInfo] = (),
+                    action: str = "", detail: str = "", extra_ops: Iterable[str] = ()) -> GraphVersion:
+        """Apply graph additions, drops and activation changes atomically, and record history.
+
+        ``add`` maps a graph IRI to N-Quads lines in that graph. Everything happens in one
+        SPARQL update, which Oxigraph (embedded or server) applies all-or-nothing.
+        ``extra_ops`` are further update operations run first in the same request (a remote
+        build moves its staged graphs into place there).
+        """
+        self._require_writable()
+        graphs = {g.iri: g for g in self.graphs()}
+        ops: list[str] = list(extra_ops)
+        for g in drop:
+            ops.append(f"DROP SILENT GRAPH <{g}>")
+            ops.append(f"DELETE WHERE {{ GRAPH {_META} {{ <{g}> ?p ?o }} }}")
+            graphs.pop(g, None)
+        for g, lines in (add or {}).items():
+            suffix = f" <{g}> ."
+            body = "\n".join(line[: -len(suffix)] + " ." for line in lines if line.endswith(suffix))
+            if len(body.splitlines()) != len(lines):
+                raise StoreError(f"internal error: lines for graph {g} do not all belong to it")
+            if body:
+                ops.append(f"INSERT DATA {{ GRAPH <{g}> {{\n{body}\n}} }}")
+        for info in new_graphs:
+            if info.iri in graphs:
+                ops.append(f"DELETE WHERE {{ GRAPH {_META} {{ <{info.iri}> ?p ?o }} }}")
+            graphs[info.iri] = info
+            ops.append(self._meta_insert(info))
+        for g, flag in (set_active or {}).items():
+            if g not in graphs:
+                raise StoreError(f"graph {g} is not in the store")
+            ops.append(f"DELETE WHERE {{ GRAPH {_META} {{ <{g}> <{M}active> ?a }} }}")
+            ops.append(f"INSERT DATA {{ GRAPH {_META} {{ <{g}> <{M}active> {literal('true' if flag else 'false')} }} }}")
+            old = graphs[g]
+            graphs[g] = GraphInfo(old.iri, old.kind, old.name, old.version, old.content_hash, old.quads, flag,
+                                  old.license, old.citation, old.extra)
+        version = version_of(graphs.values())
+        if action:
+            ops.append(self._history_update(version, sorted(g.iri for g in graphs.values() if g.active), action, detail))
+        if ops:
+            self._update(" ;\n".join(ops))
+        return version
+
+    def _history_update(self, version: GraphVersion, active: list[str], action: str, detail: str) -> str:
+        seq = len(self.history()) + 1
+        s = f"<urn:medkg:history:{seq:06d}>"
+        triples = [
+            f"{s} <{M}seq> {literal(str(seq))}",
+            f"{s} <{M}graphVersion> {literal(version.hash)}",
+            f"{s} <{M}label> {literal(version.label)}",
+            f"{s} <{M}action> {literal(action)}",
+            f"{s} <{M}at> {literal(_now())}",
+            f"{s} <{M}activeGraphs> {literal(chr(10).join(active))}",
+            f"{s} <{M}detail> {literal(detail)}",
+        ]
+        return f"INSERT DATA {{ GRAPH {_META} {{\n" + " .\n".join(triples) + " .\n} }"
+
+    def record_history(self, action: str, detail: str = "") -> GraphVersion:
+        """Append a history entry for the current state (e.g. after a build)."""
+        return self.transaction(action=action, detail=detail)
+
+    # ------------------------------------------------------------------ reading
+    def _meta_subjects(self) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {}
+        for s, p, o in self._meta_triples():
+            if not p.startswith(M):
+                continue
+            out.setdefault(s, {}).setdefault(p[len(M):], []).append(o)
+        return out
+
+    def graphs(self) -> list[GraphInfo]:
+        """Every named graph the meta graph knows, active or not, sorted by IRI."""
+        infos = []
+        for s, props in self._meta_subjects().items():
+            if s.startswith("urn:medkg:history:") or "kind" not in props:
+                continue
+            first = {k: v[0] for k, v in props.items()}
+            extra = {k[len("extra_"):]: v for k, v in first.items() if k.startswith("extra_")}
+            infos.append(GraphInfo(s, first["kind"], first.get("name", ""), first.get("version", ""),
+                                   first.get("contentHash", ""), int(first.get("quadCount", "0")),
+                                   first.get("active") == "true", first.get("license", ""),
+                                   first.get("citation", ""), extra))
+        return sorted(infos, key=lambda g: g.iri)
+
+    def active_graphs(self) -> list[GraphInfo]:
+        return [g for g in self.graphs() if g.active]
+
+    def version(self) -> GraphVersion:
+        return version_of(self.graphs())
+
+    def history(self) -> list[HistoryEntry]:
+        entries = []
+        for s, props in self._meta_subjects().items():
+            if not s.startswith("urn:medkg:history:"):
+                continue
+            first = {k: v[0] for k, v in props.items()}
+            entries.append(HistoryEntry(int(first["seq"]), first["graphVersion"], first.get("label", ""),
+                                        first.get("action", ""), first.get("at", ""),
+                                        tuple(x for x in first.get("activeGraphs", "").split("\n") if x),
+                                        first.get("detail", "")))
+        return sorted(entries, key=lambda e: e.seq)
+
+
+class GraphStore(StoreBase):
+    """An embedded Oxigraph store (a folder) with medkg's named graphs, meta graph and versions."""
 
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.read_only = read_only
+        self.location = str(self.path)
         if not self.path.exists():
             raise GraphNotBuilt(f"graph store {self.path} does not exist: run `medkg build`")
         try:
@@ -185,11 +412,32 @@ class GraphStore:
             self._store.flush()
         del self._store
 
-    # ------------------------------------------------------------------ writing
-    def _require_writable(self) -> None:
-        if self.read_only:
-            raise StoreError(f"graph store {self.path} is open read-only")
+    @property
+    def ref(self) -> StoreRef:
+        """The graph/ folder this store sits in (``graph/stores/<id>``)."""
+        return StoreRef(self.path.parent.parent)
 
+    def _update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+    def _meta_triples(self) -> Iterator[tuple[str, str, str]]:
+        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(META_GRAPH)):
+            yield q.subject.value, q.predicate.value, q.object.value
+
+    def drop_graph(self, graph_iri: str) -> None:
+        """Remove a named graph's quads (not its meta; for orphans a crashed write left)."""
+        self._require_writable()
+        self._store.update(f"DROP SILENT GRAPH <{graph_iri}>")
+
+    def graph_has_quads(self, graph_iri: str) -> bool:
+        return next(iter(self.iter_quads(graph_iri)), None) is not None
+
+    def subjects_with(self, predicate_iri: str, graph_iri: str) -> set[str]:
+        """The subject IRIs of the triples with this predicate in this graph."""
+        return {q.subject.value for q in self._store.quads_for_pattern(
+            None, ox.NamedNode(predicate_iri), None, ox.NamedNode(graph_iri))}
+
+    # ------------------------------------------------------------------ writing
     def bulk_load_lines(self, lines: list[str]) -> None:
         """Load N-Quads lines fast (not transactional: only for a store being built)."""
         self._require_writable()
@@ -226,124 +474,6 @@ class GraphStore:
                          license, citation, {"stats": json.dumps(data.stats, sort_keys=True), "order": str(order)})
         self.bulk_load_lines(self._meta_lines(info))
         return info
-
-    @staticmethod
-    def _meta_lines(info: GraphInfo) -> list[str]:
-        s = f"<{info.iri}>"
-        lines = [
-            f"{s} <{M}kind> {literal(info.kind)} {_META} .",
-            f"{s} <{M}name> {literal(info.name)} {_META} .",
-            f"{s} <{M}version> {literal(info.version)} {_META} .",
-            f"{s} <{M}contentHash> {literal(info.content_hash)} {_META} .",
-            f"{s} <{M}quadCount> {literal(str(info.quads))} {_META} .",
-            f"{s} <{M}active> {literal('true' if info.active else 'false')} {_META} .",
-            f"{s} <{M}license> {literal(info.license)} {_META} .",
-            f"{s} <{M}citation> {literal(info.citation)} {_META} .",
-        ]
-        for key, value in sorted(info.extra.items()):
-            lines.append(f"{s} <{M}extra_{key}> {literal(value)} {_META} .")
-        return lines
-
-    def transaction(self, *, add: dict[str, list[str]] | None = None, drop: Iterable[str] = (),
-                    set_active: dict[str, bool] | None = None, new_graphs: Iterable[GraphInfo] = (),
-                    action: str = "", detail: str = "") -> GraphVersion:
-        """Apply graph additions, drops and activation changes atomically, and record history.
-
-        ``add`` maps a graph IRI to N-Quads lines in that graph. Everything happens in one
-        SPARQL update, which Oxigraph applies all-or-nothing.
-        """
-        self._require_writable()
-        graphs = {g.iri: g for g in self.graphs()}
-        ops: list[str] = []
-        for g in drop:
-            ops.append(f"DROP SILENT GRAPH <{g}>")
-            ops.append(f"DELETE WHERE {{ GRAPH {_META} {{ <{g}> ?p ?o }} }}")
-            graphs.pop(g, None)
-        for g, lines in (add or {}).items():
-            suffix = f" <{g}> ."
-            body = "\n".join(line[: -len(suffix)] + " ." for line in lines if line.endswith(suffix))
-            if len(body.splitlines()) != len(lines):
-                raise StoreError(f"internal error: lines for graph {g} do not all belong to it")
-            if body:
-                ops.append(f"INSERT DATA {{ GRAPH <{g}> {{\n{body}\n}} }}")
-        for info in new_graphs:
-            graphs[info.iri] = info
-            meta = "\n".join(line[: -len(f" {_META} .")] + " ." for line in self._meta_lines(info))
-            ops.append(f"INSERT DATA {{ GRAPH {_META} {{\n{meta}\n}} }}")
-        for g, flag in (set_active or {}).items():
-            if g not in graphs:
-                raise StoreError(f"graph {g} is not in the store")
-            ops.append(f"DELETE WHERE {{ GRAPH {_META} {{ <{g}> <{M}active> ?a }} }}")
-            ops.append(f"INSERT DATA {{ GRAPH {_META} {{ <{g}> <{M}active> {literal('true' if flag else 'false')} }} }}")
-            old = graphs[g]
-            graphs[g] = GraphInfo(old.iri, old.kind, old.name, old.version, old.content_hash, old.quads, flag,
-                                  old.license, old.citation, old.extra)
-        version = version_of(graphs.values())
-        if action:
-            ops.append(self._history_update(version, sorted(g.iri for g in graphs.values() if g.active), action, detail))
-        if ops:
-            self._store.update(" ;\n".join(ops))
-        return version
-
-    def _history_update(self, version: GraphVersion, active: list[str], action: str, detail: str) -> str:
-        seq = len(self.history()) + 1
-        s = f"<urn:medkg:history:{seq:06d}>"
-        triples = [
-            f"{s} <{M}seq> {literal(str(seq))}",
-            f"{s} <{M}graphVersion> {literal(version.hash)}",
-            f"{s} <{M}label> {literal(version.label)}",
-            f"{s} <{M}action> {literal(action)}",
-            f"{s} <{M}at> {literal(_now())}",
-            f"{s} <{M}activeGraphs> {literal(chr(10).join(active))}",
-            f"{s} <{M}detail> {literal(detail)}",
-        ]
-        return f"INSERT DATA {{ GRAPH {_META} {{\n" + " .\n".join(triples) + " .\n} }"
-
-    def record_history(self, action: str, detail: str = "") -> GraphVersion:
-        """Append a history entry for the current state (e.g. after a build)."""
-        return self.transaction(action=action, detail=detail)
-
-    # ------------------------------------------------------------------ reading
-    def _meta_subjects(self) -> dict[str, dict[str, list[str]]]:
-        out: dict[str, dict[str, list[str]]] = {}
-        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(META_GRAPH)):
-            p = q.predicate.value
-            if not p.startswith(M):
-                continue
-            out.setdefault(q.subject.value, {}).setdefault(p[len(M):], []).append(q.object.value)
-        return out
-
-    def graphs(self) -> list[GraphInfo]:
-        """Every named graph the meta graph knows, active or not, sorted by IRI."""
-        infos = []
-        for s, props in self._meta_subjects().items():
-            if s.startswith("urn:medkg:history:") or "kind" not in props:
-                continue
-            first = {k: v[0] for k, v in props.items()}
-            extra = {k[len("extra_"):]: v for k, v in first.items() if k.startswith("extra_")}
-            infos.append(GraphInfo(s, first["kind"], first.get("name", ""), first.get("version", ""),
-                                   first.get("contentHash", ""), int(first.get("quadCount", "0")),
-                                   first.get("active") == "true", first.get("license", ""),
-                                   first.get("citation", ""), extra))
-        return sorted(infos, key=lambda g: g.iri)
-
-    def active_graphs(self) -> list[GraphInfo]:
-        return [g for g in self.graphs() if g.active]
-
-    def version(self) -> GraphVersion:
-        return version_of(self.graphs())
-
-    def history(self) -> list[HistoryEntry]:
-        entries = []
-        for s, props in self._meta_subjects().items():
-            if not s.startswith("urn:medkg:history:"):
-                continue
-            first = {k: v[0] for k, v in props.items()}
-            entries.append(HistoryEntry(int(first["seq"]), first["graphVersion"], first.get("label", ""),
-                                        first.get("action", ""), first.get("at", ""),
-                                        tuple(x for x in first.get("activeGraphs", "").split("\n") if x),
-                                        first.get("detail", "")))
-        return sorted(entries, key=lambda e: e.seq)
 
     def iter_quads(self, graph_iri: str) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))

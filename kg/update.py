@@ -64,7 +64,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import networkx as nx
-import pyoxigraph as ox
 
 from kg.errors import ConceptNotFound, GuidelineError, InputError, StoreError
 from kg.guidelines import Guideline, GuidelineStatement, category_for, parse_guideline
@@ -72,8 +71,8 @@ from kg.ids import try_resolve
 from kg.lookup import normalise_name
 from kg.rdf import P, curie_from_iri, edge_quads, node_quads
 from kg.records import Edge, Node
-from kg.store import (GraphInfo, GraphStore, GraphVersion, HistoryEntry, content_hash, current_store_path,
-                      guideline_graph_iri, version_of)
+from kg.store import (GraphInfo, GraphStore, GraphVersion, HistoryEntry, StoreBase, StoreRef, content_hash,
+                      current_store_path, guideline_graph_iri, open_ref, store_ref, version_of)
 from kg.view import ViewBuilder, graph_dir_of, load_view, view_from_store
 from kg.vocab import Category, Predicate
 
@@ -194,23 +193,34 @@ def _jsonable(value):
 
 
 # --------------------------------------------------------------------------- helpers
+def _ref(home_or_store) -> StoreRef:
+    """Where the graph lives: a store, a Home (with its ``store`` endpoint), a MEDKG_HOME path or graph/ path."""
+    if isinstance(home_or_store, StoreBase):
+        return home_or_store.ref
+    if isinstance(home_or_store, (str, os.PathLike)):
+        return StoreRef(graph_dir_of(os.fspath(home_or_store)))
+    return store_ref(home_or_store)
+
+
 def _graph_dir(home_or_store) -> Path:
     """The graph/ folder of a GraphStore, a Home, a MEDKG_HOME path or a graph/ path."""
-    if isinstance(home_or_store, GraphStore):
-        return home_or_store.path.parent.parent
+    if isinstance(home_or_store, StoreBase):
+        return home_or_store.ref.graph_dir
     if isinstance(home_or_store, (str, os.PathLike)):
         # a str, not a Path: kg.view.graph_dir_of reads `.root`, which every Path has ("/")
         return graph_dir_of(os.fspath(home_or_store))
     return graph_dir_of(home_or_store)
 
 
-def _view_for(store: GraphStore, graph_dir: Path | None) -> nx.MultiDiGraph:
+def _view_for(store: StoreBase, graph_dir: Path | None) -> nx.MultiDiGraph:
     """The view of ``store``: the cached route via ``load_view`` when it is the home's current store.
 
     Only for a read-only ``store``: opening a read-only handle while this process holds the
     writable one reads files the writer may have compacted away (RocksDB), so a writer
     builds the view from itself.
     """
+    if not isinstance(store, GraphStore):
+        return load_view(store.ref)       # a server: the cached base view plus the guideline graphs
     if graph_dir is not None and store.read_only:
         try:
             if current_store_path(graph_dir) == store.path.resolve():
@@ -220,8 +230,8 @@ def _view_for(store: GraphStore, graph_dir: Path | None) -> nx.MultiDiGraph:
     return view_from_store(store)
 
 
-def _open_writable_with_view(graph_dir: Path, G: nx.MultiDiGraph | None,
-                             attempts: int = 3) -> tuple[GraphStore, nx.MultiDiGraph]:
+def _open_writable_with_view(ref: StoreRef, G: nx.MultiDiGraph | None,
+                             attempts: int = 3) -> tuple[StoreBase, nx.MultiDiGraph]:
     """The current store opened for writing plus a view of exactly its state.
 
     The view is loaded (read-only) *before* the write lock is taken, then checked against
@@ -229,13 +239,14 @@ def _open_writable_with_view(graph_dir: Path, G: nx.MultiDiGraph | None,
     """
     for _ in range(attempts):
         if G is None:
-            G = load_view(os.fspath(graph_dir))
-        store = GraphStore(current_store_path(graph_dir), read_only=False)
+            G = load_view(ref if ref.endpoint else os.fspath(ref.graph_dir))
+        store = open_ref(ref, read_only=False)
         if store.version().hash == G.graph.get("version"):
             return store, G
         store.close()
         G = None
-    raise StoreError(f"the graph in {graph_dir} keeps changing while an update is prepared; try again")
+    where = ref.endpoint or ref.graph_dir
+    raise StoreError(f"the graph in {where} keeps changing while an update is prepared; try again")
 
 
 def _statement_from_edge(G: nx.MultiDiGraph, u: str, v: str, d: dict) -> GuidelineStatement:
@@ -247,7 +258,7 @@ def _statement_from_edge(G: nx.MultiDiGraph, u: str, v: str, d: dict) -> Guideli
         references=tuple(d.get("references", ())), note=d.get("note", ""), line=0)
 
 
-def _graph_statements(store: GraphStore, G: nx.MultiDiGraph, iris: set[str]) -> dict[tuple, GuidelineStatement]:
+def _graph_statements(store: StoreBase, G: nx.MultiDiGraph, iris: set[str]) -> dict[tuple, GuidelineStatement]:
     """The statements of the given (active) guideline graphs, keyed by (subject, predicate, object).
 
     They are read from the view, which overlays every active guideline graph (one pass over
@@ -360,12 +371,12 @@ def plan_update(store_or_home, source: Guideline | str | Path, allow_new: bool =
 
 def _plan_update(store_or_home, source, allow_new: bool, G: nx.MultiDiGraph | None) -> UpdatePlan:
     guideline = source if isinstance(source, Guideline) else parse_guideline(source)
-    if isinstance(store_or_home, GraphStore):
+    if isinstance(store_or_home, StoreBase):
         store, own = store_or_home, False
         graph_dir = _graph_dir(store)
     else:
         graph_dir = _graph_dir(store_or_home)
-        store = GraphStore(current_store_path(graph_dir), read_only=True)
+        store = open_ref(_ref(store_or_home), read_only=True)
         own = True
     try:
         if G is None:
@@ -389,7 +400,7 @@ def _no_gc():
             gc.enable()
 
 
-def _plan(store: GraphStore, G: nx.MultiDiGraph, g: Guideline, allow_new: bool) -> UpdatePlan:
+def _plan(store: StoreBase, G: nx.MultiDiGraph, g: Guideline, allow_new: bool) -> UpdatePlan:
     infos = store.graphs()
     by_iri = {i.iri: i for i in infos}
     iri = guideline_graph_iri(g.key, g.version)
@@ -453,8 +464,7 @@ def _plan(store: GraphStore, G: nx.MultiDiGraph, g: Guideline, allow_new: bool) 
         statements.append(st)
     if status == "reactivate" and unknown:
         # ids that the stored (inactive) graph itself defines were accepted when it was first applied
-        defined = {curie_from_iri(q.subject.value) for q in store.oxigraph.quads_for_pattern(
-            None, ox.NamedNode(P.LABEL), None, ox.NamedNode(iri))}
+        defined = {curie_from_iri(s) for s in store.subjects_with(P.LABEL, iri)}
         unknown = {k: v for k, v in unknown.items() if k not in defined}
     plan.unknown_ids = list(unknown.values())
     plan.new_nodes = list(new_nodes.values())
@@ -545,8 +555,7 @@ def _apply_update(home, source, allow_new: bool, applied_by: str | None, allow_c
                   G: nx.MultiDiGraph | None) -> ApplyResult:
     t0 = time.perf_counter()
     guideline = source if isinstance(source, Guideline) else parse_guideline(source)
-    graph_dir = _graph_dir(home)
-    store, G = _open_writable_with_view(graph_dir, G)  # holds the write lock from here
+    store, G = _open_writable_with_view(_ref(home), G)  # holds the write lock (embedded) from here
     log.info("apply %s@%s: parsed and view ready in %.2f s", guideline.key, guideline.version, time.perf_counter() - t0)
     try:
         previous = store.version()
@@ -608,7 +617,8 @@ def _apply_update(home, source, allow_new: bool, applied_by: str | None, allow_c
                                             set_active=deactivate, action="update",
                                             detail=json.dumps(detail, sort_keys=True))
             except (RuntimeError, OSError, SyntaxError, ValueError) as err:
-                # the publishing transaction is one SPARQL update: Oxigraph applied all of it or none
+                # the publishing transaction is one SPARQL update: Oxigraph (embedded or server, whose
+                # refusals are EndpointError, a RuntimeError) applied all of it or none
                 if staged:
                     _drop_orphan(store, plan.graph)
                 raise StoreError(f"applying {guideline.key}@{guideline.version} failed; the graph is unchanged "
@@ -622,18 +632,18 @@ def _apply_update(home, source, allow_new: bool, applied_by: str | None, allow_c
         log.info("apply: store closed (flushed) at %.2f s", time.perf_counter() - t0)
 
 
-def _drop_orphan(store: GraphStore, iri: str) -> None:
+def _drop_orphan(store: StoreBase, iri: str) -> None:
     """Remove the quads of a named graph the meta graph does not list (left by a crashed apply)."""
     if iri in {g.iri for g in store.graphs()}:
         return
-    if next(iter(store.iter_quads(iri)), None) is not None:
-        store.oxigraph.update(f"DROP SILENT GRAPH <{iri}>")
+    if store.graph_has_quads(iri):
+        store.drop_graph(iri)
 
 
 # --------------------------------------------------------------------------- history / rollback
 def history(home) -> list[HistoryEntry]:
     """Every recorded graph version (builds, updates, rollbacks), oldest first."""
-    store = GraphStore(current_store_path(_graph_dir(home)), read_only=True)
+    store = open_ref(_ref(home), read_only=True)
     try:
         return store.history()
     finally:
@@ -642,7 +652,7 @@ def history(home) -> list[HistoryEntry]:
 
 def guideline_versions(home) -> list[GraphInfo]:
     """Every stored guideline graph (active or not) with its metadata."""
-    store = GraphStore(current_store_path(_graph_dir(home)), read_only=True)
+    store = open_ref(_ref(home), read_only=True)
     try:
         return [g for g in store.graphs() if g.kind == "guideline"]
     finally:
@@ -673,7 +683,7 @@ def rollback(home, version: str) -> GraphVersion:
     records a ``rollback`` history entry. Raises if a graph of that version is no longer stored
     (e.g. a rebuild replaced a source) or its content changed.
     """
-    store = GraphStore(current_store_path(_graph_dir(home)), read_only=False)
+    store = open_ref(_ref(home), read_only=False)
     try:
         entry = _history_entry(store.history(), version)
         target = set(entry.active_graphs)

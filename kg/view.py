@@ -44,7 +44,7 @@ import networkx as nx
 
 from kg.rdf import P, curie_from_iri, unescape_literal
 from kg.records import Node, SourceData
-from kg.store import GraphInfo, GraphStore, open_store, version_of
+from kg.store import GraphInfo, StoreBase, graph_dir_of, open_ref, store_ref, version_of  # noqa: F401 (graph_dir_of: re-exported)
 from kg.vocab import EDGE_NS, Predicate
 
 __all__ = ["view_from_store", "view_from_sources", "load_view", "save_base_view", "ViewBuilder", "finish_view"]
@@ -226,7 +226,7 @@ def view_from_sources(datas: list[SourceData], infos: list[GraphInfo]) -> nx.Mul
     return finish_view(builder.G, infos)
 
 
-def view_from_store(store: GraphStore, graphs: list[str] | None = None,
+def view_from_store(store: StoreBase, graphs: list[str] | None = None,
                     progress: Callable[[str], None] | None = None,
                     base: nx.MultiDiGraph | None = None) -> nx.MultiDiGraph:
     """Build the view from the store's active graphs (or the given ones), optionally over a base."""
@@ -237,7 +237,8 @@ def view_from_store(store: GraphStore, graphs: list[str] | None = None,
     for gname in sorted(names, key=lambda g: _order_key(by_iri[g]) if g in by_iri else (True, 9999, g)):
         if progress:
             progress(gname)
-        builder.add_graph_lines(store.graph_lines(gname), gname)
+        lines = store.iter_graph_lines(gname) if hasattr(store, "iter_graph_lines") else store.graph_lines(gname)
+        builder.add_graph_lines(lines, gname)   # a server's graph is streamed, not held as one text
     chosen = [g for g in infos if g.iri in set(names)]
     return finish_view(builder.G, chosen)
 
@@ -249,6 +250,7 @@ def _base_key(infos: Iterable[GraphInfo]) -> str:
 
 def save_base_view(G: nx.MultiDiGraph, graph_dir: Path, infos: list[GraphInfo]) -> Path:
     """Pickle the base view (sources only) beside the store, replacing older ones."""
+    Path(graph_dir).mkdir(parents=True, exist_ok=True)   # a home whose graph is on a server may not have it yet
     path = Path(graph_dir) / f"view-base-{_base_key(infos)}.pickle"
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
@@ -272,23 +274,17 @@ def _load_pickle(path: Path) -> nx.MultiDiGraph | None:
         gc.enable()
 
 
-def graph_dir_of(home_or_graph_dir) -> Path:
-    """Accept a Home, a MEDKG_HOME path or its graph/ folder."""
-    # A Home has .root (the MEDKG_HOME folder); so does every Path ("/"), hence the type check.
-    if isinstance(home_or_graph_dir, (str, os.PathLike)):
-        root = Path(home_or_graph_dir)
-    else:
-        root = Path(home_or_graph_dir.root)
-    if root.name == "graph" and (root / "current").exists():
-        return root
-    return root / "graph"
-
-
 def load_view(home_or_graph_dir, use_cache: bool = True, version: str | None = None,
               progress: Callable[[str], None] | None = None) -> nx.MultiDiGraph:
-    """The view of the current store (or of an earlier ``version`` from its history)."""
-    graph_dir = graph_dir_of(home_or_graph_dir)
-    store = open_store(graph_dir, read_only=True)
+    """The view of the current store (or of an earlier ``version`` from its history).
+
+    ``home_or_graph_dir``: a :class:`~kg.config.Home` (its ``store`` endpoint, when set, is where
+    the graph is read from), a :class:`~kg.store.StoreRef`, a MEDKG_HOME path or its graph/ folder.
+    The base view is cached in the local graph/ folder either way, keyed by the sources' hashes.
+    """
+    ref = store_ref(home_or_graph_dir)
+    graph_dir = ref.graph_dir
+    store = open_ref(ref, read_only=True)
     try:
         infos = store.graphs()
         if version is not None:

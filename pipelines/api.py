@@ -447,12 +447,12 @@ def _jsonable(value):
     return str(value)
 
 
-def _run_sparql(graph_dir: Path, query: str, limit: int, cancelled: threading.Event,
+def _run_sparql(graph_dir, query: str, limit: int, cancelled: threading.Event,
                 service_allowlist: tuple[str, ...] = ()) -> dict:
     from kg.sparql import check_query, read_results
     from kg.store import open_store
 
-    check_query(query, service_allowlist)
+    check_query(query, service_allowlist)           # before anything is sent, also to a SPARQL server
     store = open_store(graph_dir, read_only=True)   # read-only handle: sees the latest applied version
     failure = ""
     try:
@@ -490,8 +490,13 @@ def create_app(ws: Workspace) -> FastAPI:
         _limit_native_threads()
         log.info("workspace ready in %.1f s (graph %s)", time.perf_counter() - t0,
                  state["ws"].graph.graph.get("version", "?"))
-        yield
-        sparql_pool.shutdown(wait=False, cancel_futures=True)
+        watcher = _start_version_watcher()
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.stop()
+            sparql_pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="medkg",
@@ -561,6 +566,24 @@ def create_app(ws: Workspace) -> FastAPI:
         if "literature" in old.__dict__:
             new.__dict__["literature"] = old.__dict__["literature"]   # unchanged by graph writes
         state["ws"] = _guard_workspace(new)
+
+    def _start_version_watcher():
+        """With the graph on a SPARQL server, poll its version and reload through the one swap function."""
+        settings = current().settings
+        if not settings.home.store or settings.graph.poll_s <= 0:
+            return None
+        from kg.store import store_ref
+        from pipelines.workspace import VersionWatcher
+
+        def serving() -> str:
+            return current().graph.graph.get("version", "")
+
+        def on_change(version: str) -> None:
+            with swap_lock:                  # a write through this server may have reloaded already
+                if serving() != version:
+                    reload_workspace()
+
+        return VersionWatcher.for_store(store_ref(settings.home), serving, on_change, settings.graph.poll_s).start()
 
     # -- pages
     @app.get("/", include_in_schema=False)
@@ -743,7 +766,7 @@ def create_app(ws: Workspace) -> FastAPI:
                                 headers={"Retry-After": "5"})
         cancelled = threading.Event()
         settings = current().settings
-        graph_dir, timeout = settings.home.graph, settings.serve.sparql_timeout_s
+        graph_dir, timeout = (settings.home if settings.home.store else settings.home.graph), settings.serve.sparql_timeout_s
         try:
             future = sparql_pool.submit(_run_sparql, graph_dir, req.query, req.limit, cancelled,
                                         settings.graph.service_allowlist)
@@ -773,7 +796,7 @@ def create_app(ws: Workspace) -> FastAPI:
         from kg.store import open_store
 
         w = current()
-        store = open_store(w.settings.home.graph, read_only=True)
+        store = open_store(w.settings.home, read_only=True)
         try:
             version = store.version()
             graphs = store.graphs()

@@ -126,4 +126,6 @@ def load_settings(
             env_data.setdefault(section, {})[name] = value
     if env_data:
         settings = _merge(settings, env_data, "environment (MEDKG_* variables)")
+    if settings.graph.store:   # the home knows where its graph lives: every library call gets it
+        settings = dataclasses.replace(settings, home=Home(root, store=settings.graph.store))
     return settings

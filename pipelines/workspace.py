@@ -15,12 +15,13 @@ import logging
 import threading
 import time
 from functools import cached_property
+from typing import Callable
 
 import networkx as nx
 
 from pipelines.config import Settings, load_settings
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "VersionWatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +98,75 @@ class Workspace:
         if literature:
             _ = self.literature
         return self
+
+
+class VersionWatcher:
+    """Polls a store's graph version and calls ``on_change(version)`` when it differs from ``serving()``.
+
+    A server whose graph lives on a SPARQL endpoint (``[graph] store``) is not told when another
+    process (a second ``medkg serve``, a ``medkg update``) changes the graph. This watcher asks
+    the endpoint every ``interval`` seconds for the version with one small query (the active
+    graphs' names and content hashes, :meth:`kg.remote_store.RemoteStore.active_version`); when it
+    differs from the version being served, it calls ``on_change`` on its own (background) thread.
+    The server passes its single swap function (load the new workspace, then swap it in; requests
+    in flight keep the old one), so a change is served within about ``interval`` plus the reload time.
+    A failed poll is logged and retried at the next interval; the old view keeps serving.
+
+    >>> w = VersionWatcher(lambda: "v1", lambda: "v1", lambda v: None, interval=60)
+    >>> w.check_once()
+    False
+    """
+
+    def __init__(self, probe: Callable[[], str], serving: Callable[[], str], on_change: Callable[[str], None],
+                 interval: float = 5.0):
+        self.probe, self.serving, self.on_change = probe, serving, on_change
+        self.interval = float(interval)
+        self.polls = 0
+        self.reloads = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_store(cls, ref, serving: Callable[[], str], on_change: Callable[[str], None],
+                  interval: float = 5.0) -> "VersionWatcher":
+        """A watcher that probes the SPARQL endpoint of ``ref`` (a :class:`kg.store.StoreRef`)."""
+        from kg.remote_store import RemoteStore
+
+        store = RemoteStore(ref.endpoint, read_only=True, check=False, timeout=max(2.0, min(30.0, 2 * interval)))
+        watcher = cls(lambda: store.active_version().hash, serving, on_change, interval)
+        watcher._close = store.close
+        return watcher
+
+    def check_once(self) -> bool:
+        """Poll now; True when the version changed (and ``on_change`` ran)."""
+        self.polls += 1
+        version = self.probe()
+        if version and version != self.serving():
+            log.info("graph version changed to %s on the store; reloading", version)
+            self.on_change(version)
+            self.reloads += 1
+            return True
+        return False
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.check_once()
+            except Exception as err:  # noqa: BLE001 - a poll must never kill the server; retried next time
+                log.warning("graph version poll failed (%s: %s); still serving %s", type(err).__name__, err,
+                            self.serving())
+
+    def start(self) -> "VersionWatcher":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="medkg-version-watch", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.interval + 5)
+            self._thread = None
+        close = getattr(self, "_close", None)
+        if close is not None:
+            close()

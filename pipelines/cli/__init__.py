@@ -71,6 +71,10 @@ COMMAND_MODULES = (
 for _name in COMMAND_MODULES:
     importlib.import_module(f"pipelines.cli.{_name}")
 
+from pipelines.cli.common import add_store_option  # noqa: E402
+
+add_store_option(app)   # `--store URL` on every command that takes --home
+
 
 def main() -> None:
     """Console entry point."""

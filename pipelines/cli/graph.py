@@ -54,9 +54,10 @@ def build_cmd(
         result = build_graph(settings.home, cfg, progress=report)
     if json_out:
         print_json({"version": result.version.hash, "label": result.version.label, "seconds": round(result.seconds, 1),
-                    "store": str(result.store_path), "stats": result.stats, "skipped": result.skipped})
+                    "store": result.store or str(result.store_path), "stats": result.stats, "skipped": result.skipped})
         return
-    console.print(f"[bold green]built[/] graph {result.version.hash} in {result.seconds:.1f} s: {result.version.label}")
+    where = f" on {result.store}" if result.store else ""
+    console.print(f"[bold green]built[/] graph {result.version.hash}{where} in {result.seconds:.1f} s: {result.version.label}")
     if result.skipped:
         console.print(f"[dim]optional sources not built (files not found): {', '.join(result.skipped)}. "
                       f"Add them with `medkg sources fetch [--mirror DIR]` then `medkg build`; "
@@ -123,14 +124,14 @@ def info_cmd(home: HomeOpt = None, config: ConfigOpt = None, json_out: JsonOpt =
     settings = settings_from(home, config)
     out: dict = {"home": str(settings.home.root), "graph": None}
     try:
-        store = open_store(settings.home.graph, read_only=True)
+        store = open_store(settings.home, read_only=True)
     except GraphNotBuilt as err:
         out["graph"] = None
         out["hint"] = str(err)
     else:
         try:
             version = store.version()
-            out["graph"] = {"version": version.hash, "label": version.label, "store": str(store.path),
+            out["graph"] = {"version": version.hash, "label": version.label, "store": store.location,
                             "graphs": [{"name": g.name, "kind": g.kind, "version": g.version, "active": g.active,
                                         "quads": g.quads, "license": g.license, "citation": g.citation}
                                        for g in store.graphs()]}
@@ -191,7 +192,7 @@ def graph_export_cmd(
     from kg.store import open_store
 
     settings = settings_from(home, config)
-    store = open_store(settings.home.graph, read_only=True)
+    store = open_store(settings.home, read_only=True)
     try:
         n = store.export(out)
     finally:
@@ -222,7 +223,7 @@ def sparql_cmd(
     from kg.store import open_store
 
     settings = settings_from(home, config)
-    store = open_store(settings.home.graph, read_only=True)
+    store = open_store(settings.home, read_only=True)   # on a server, the query runs there (after the guard)
     try:
         graphs = None
         if version:

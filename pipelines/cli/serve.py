@@ -62,7 +62,8 @@ def serve(
     ws = Workspace(settings)
     api = create_app(ws)
     shown = f"[{serve_cfg.host}]" if ":" in serve_cfg.host else serve_cfg.host
-    err_console.print(f"loading the graph and models from {settings.home.root} ...")
+    where = f" (graph on {settings.home.store}, polled every {settings.graph.poll_s:g} s)" if settings.home.store else ""
+    err_console.print(f"loading the graph and models from {settings.home.root}{where} ...")
     typer.echo(f"medkg serving on http://{shown}:{serve_cfg.port}/  (API schema: /openapi.json; Ctrl+C stops)")
     # access_log=False: uvicorn's access log would record query strings; pipelines.api logs
     # method, path, status and duration only.

@@ -78,5 +78,16 @@ def test_coerce_value_errors_name_key_and_value(tp, value, message):
 
 def test_config_to_dict():
     assert config_to_dict(GraphConfig(sources=("hpo",))) == {"sources": ["hpo"], "mirror": "", "view_cache": True,
-                                                          "service_allowlist": []}
+                                                             "service_allowlist": [], "store": "", "poll_s": 5.0}
+
+
+def test_graph_store_setting(tmp_path):
+    from pipelines.config import load_settings
+
+    s = load_settings(home=tmp_path, env={"MEDKG_GRAPH_STORE": "http://127.0.0.1:7878/"})
+    assert s.graph.store == "http://127.0.0.1:7878" and s.home.store == s.graph.store
+    assert s.home.graph == tmp_path / "graph"          # the local caches stay in the home
+    assert load_settings(home=tmp_path, env={}).home.store == ""
+    with pytest.raises(ConfigError, match=r"\[graph\] store must be empty .* got 'db.example:7878'"):
+        load_settings(home=tmp_path, env={"MEDKG_GRAPH_STORE": "db.example:7878"})
     assert config_to_dict(Path("/a")) == "/a"

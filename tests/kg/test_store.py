@@ -1,14 +1,21 @@
-"""kg/store.py: named graphs, versions, transactions, history, read-only use; kg/sparql.py."""
+"""kg/store.py: named graphs, versions, transactions, history, read-only use; kg/sparql.py.
+
+Every test that takes ``store`` runs twice: on the embedded folder and on a real Oxigraph
+server (``kg/remote_store.py``, through SPARQL Query/Update and the Graph Store protocol).
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from kg.errors import GraphNotBuilt, InputError, StoreError
+from pathlib import Path
+
+from kg.errors import ConfigError, GraphNotBuilt, InputError, StoreError
 from kg.rdf import edge_quads, node_quads
 from kg.records import Edge, Node, SourceData
 from kg.sparql import MAX_QUERY_CHARS, run_sparql
-from kg.store import (GraphInfo, GraphStore, current_store_path, guideline_graph_iri, open_store,
+from kg.remote_store import EndpointError, RemoteStore
+from kg.store import (GraphInfo, GraphStore, StoreRef, current_store_path, guideline_graph_iri, open_store,
                       source_graph_iri)
 from kg.vocab import BIOLINK, Category, Predicate
 
@@ -22,14 +29,24 @@ def _source(name="toy", version="1", label="Fever") -> SourceData:
                       edges=[Edge("OMIM:1", Predicate.HAS_PHENOTYPE, "HP:0001945", name, version, ("PMID:1",))])
 
 
-@pytest.fixture()
-def store(tmp_path):
-    st = GraphStore.create(tmp_path / "store")
+@pytest.fixture(params=["embedded", "remote"])
+def store(request, tmp_path):
+    if request.param == "embedded":
+        st = GraphStore.create(tmp_path / "store")
+    else:
+        st = RemoteStore(request.getfixturevalue("sparql_store"))
     st.load_source(_source(), license="CC0", citation="Toy et al.")
     st.record_history("build")
     yield st
-    if hasattr(st, "_store"):
+    if isinstance(st, RemoteStore) or hasattr(st, "_store"):
         st.close()
+
+
+def _reopen(store, read_only: bool):
+    """A second handle on the same store."""
+    if isinstance(store, RemoteStore):
+        return RemoteStore(store.endpoint, read_only=read_only)
+    return GraphStore(store.path, read_only=read_only)
 
 
 def _guideline(store: GraphStore, key="g", version="1", label="Fever (guideline)"):
@@ -57,6 +74,38 @@ def test_graphs_and_meta(store):
     v = store.version()
     assert len(v.hash) == 12 and v.label == "toy@1"
     assert str(v) == f"{v.hash} (toy@1)"
+
+
+def test_remote_store_versions_match_the_embedded_store(tmp_path, sparql_store):
+    """Same content, same content hashes and graph version on the server as in the folder."""
+    emb = GraphStore.create(tmp_path / "a")
+    rem = RemoteStore(sparql_store)
+    for st in (emb, rem):
+        st.load_source(_source(), license="CC0", citation="Toy et al.")
+        st.load_source(_source("other", "2", label="Pyrexia"), license="", citation="", order=1)
+        st.record_history("build")
+    assert rem.graphs() == emb.graphs() and rem.version() == emb.version()
+    assert rem.active_version() == emb.version()
+    for info in emb.graphs():
+        assert sorted(rem.graph_lines(info.iri)) == sorted(emb.graph_lines(info.iri))
+    g, lines, info = _guideline(emb)
+    assert rem.transaction(add={g: lines}, new_graphs=[info], action="apply") == \
+        emb.transaction(add={g: lines}, new_graphs=[info], action="apply")
+    assert [(h.version, h.active_graphs) for h in rem.history()] == [(h.version, h.active_graphs) for h in emb.history()]
+    assert RemoteStore(sparql_store, read_only=True).version() == rem.version()
+    emb.close()
+    rem.close()
+
+
+def test_remote_store_errors(sparql_store):
+    with pytest.raises(GraphNotBuilt, match="no graph has been built on the SPARQL store .* run `medkg build --store"):
+        open_store(StoreRef(Path("/tmp/none"), sparql_store))
+    with pytest.raises(EndpointError, match="cannot reach the SPARQL store at http://127.0.0.1:9 .*is the server running"):
+        RemoteStore("http://127.0.0.1:9")
+    with pytest.raises(ConfigError, match="must be empty .* or an http"):
+        RemoteStore("ftp://x")
+    with pytest.raises(InputError, match="must be a SELECT, ASK, CONSTRUCT or DESCRIBE"):
+        RemoteStore(sparql_store).query("# sneaky\nINSERT DATA { <urn:a> <urn:b> <urn:c> }")
 
 
 def test_version_changes_with_content_and_is_stable_across_reopen(tmp_path):
@@ -105,7 +154,7 @@ def test_failing_transaction_leaves_version_unchanged(store):
     v0, h0, graphs0 = store.version(), store.history(), store.graphs()
     g, lines, info = _guideline(store)
     broken = lines + [f"<urn:x> <urn:p> \"unterminated <{g}> ."]  # syntactically broken add line
-    with pytest.raises(SyntaxError):
+    with pytest.raises(EndpointError if isinstance(store, RemoteStore) else SyntaxError):
         store.transaction(add={g: broken}, new_graphs=[info], action="apply")
     assert store.version() == v0 and store.history() == h0 and store.graphs() == graphs0
     assert store.graph_lines(g) == []
@@ -122,9 +171,8 @@ def test_transaction_errors(store):
 
 
 def test_read_only_store_refuses_writes(store, tmp_path):
-    path = store.path
+    ro = _reopen(store, read_only=True)
     store.close()
-    ro = GraphStore(path, read_only=True)
     g, lines, info = _guideline(ro)
     with pytest.raises(StoreError, match="is open read-only"):
         ro.transaction(add={g: lines}, new_graphs=[info], action="apply")
@@ -139,6 +187,8 @@ def test_read_only_store_refuses_writes(store, tmp_path):
 
 
 def test_create_and_open_errors(store, tmp_path):
+    if isinstance(store, RemoteStore):
+        pytest.skip("folder errors; test_remote_store_errors covers the server")
     with pytest.raises(StoreError, match="the folder is not empty"):
         GraphStore.create(store.path)
     with pytest.raises(GraphNotBuilt, match="does not exist: run `medkg build`"):
