@@ -57,8 +57,7 @@ from model.annotations import AnnotationTable
 from model.likelihood_ratio import (ABS_HAS, ABS_LACKED, ABS_NONE, ANC, DESC, EXACT, LACKED, MIN_SHARED_IC, N_KINDS,
                                     NONE, LRConfig, LRMatch, lr_match, matched_annotation)
 from model.ranker import Findings, Ranker
-from model.resnik import ResnikConfig, _binary_ic
-from model.likelihood_ratio import _segment_max
+from model.likelihood_ratio import _directional_segment_max
 
 __all__ = ["GTConfig", "GraphTransformer", "CaseBatch", "featurize", "collate", "TransformerRanker",
            "text_embeddings", "top_candidates", "MODEL_FORMAT"]
@@ -283,9 +282,8 @@ def featurize(T: AnnotationTable, present: list[int], absent: list[int], config:
     rsim = np.zeros_like(loglr)
     pres_terms = [int(t) for t, p in zip(terms, is_present) if p]
     if pres_terms:
-        B_rows = _binary_ic(T)[4]
-        sub = _segment_max(T, B_rows[sl], pres_terms, weighted=False, drop_roots=False,
-                           min_ic=config.min_shared_ic)                                 # rows: the shortlist
+        sub = _directional_segment_max(T, pres_terms, weighted=False, drop_roots=False, min_ic=config.min_shared_ic,
+                                       values="ic", rows=sl)                            # rows: the shortlist
         rsim[:, :len(pres_terms)] = sub
     nann = np.log1p(np.array([len(T.disease_terms[d]) for d in sl], np.float32))
     tgt = -1

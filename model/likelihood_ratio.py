@@ -40,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.annotations import AnnotationTable, gather_runs
+from model.polarity import directional_matrix, term_directions
 
 __all__ = ["LRConfig", "LRMatch", "lr_match", "KIND_NAMES", "N_KINDS",
            "NONE", "EXACT", "DESC", "ANC", "LACKED", "ABS_HAS", "ABS_NONE", "ABS_LACKED", "MIN_SHARED_IC",
@@ -164,6 +165,28 @@ def _segment_max(T: AnnotationTable, matrix, terms: list[int], weighted: bool, d
     return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
 
 
+def _directional_segment_max(T: AnnotationTable, terms, weighted: bool, drop_roots: bool, min_ic: float,
+                             values: str = "frequency", rows: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_segment_max` of ``T.M`` (``values="ic"``: its Resnik IC form) where a finding with a
+    direction (increase / decrease, :mod:`model.polarity`) never meets an annotation of the opposite
+    direction. ``rows``: only these diseases (rows of the output, in that order)."""
+    terms = np.asarray(terms, np.int64)
+    direction = term_directions(T)[terms]
+    n = T.n_diseases if rows is None else len(rows)
+    out = np.zeros((n, len(terms)), np.float32)
+    for dr in (0, 1, -1):
+        sel = np.flatnonzero(direction == dr)
+        if len(sel) == 0:
+            continue
+        if rows is None:
+            mat = (T.M if values == "frequency" else directional_matrix(T, 0, "ic")) if dr == 0 else \
+                directional_matrix(T, dr, values)
+        else:
+            mat = directional_matrix(T, dr, values, "csr")[rows]
+        out[:, sel] = _segment_max(T, mat, terms[sel].tolist(), weighted, drop_roots, min_ic)
+    return out
+
+
 def _lacked(T: AnnotationTable, terms: list[int]) -> np.ndarray:
     """(N, len(terms)) bool: the disease is annotated as lacking the term or one of its ancestors."""
     out = np.zeros((T.n_diseases, len(terms)), dtype=bool)
@@ -183,7 +206,7 @@ def _kinds(condition: np.ndarray, yes: int, no: int) -> np.ndarray:
 def _present_block(T: AnnotationTable, present: np.ndarray, config: LRConfig) -> tuple[np.ndarray, ...]:
     """(log LR, kind, P(t | d)), each (N, len(present)), of present findings."""
     P, bg = len(present), T.bg[present]
-    best = _segment_max(T, T.M, present, weighted=True, min_ic=config.min_shared_ic)
+    best = _directional_segment_max(T, present, weighted=True, drop_roots=True, min_ic=config.min_shared_ic)
     best *= config.partial_weight
     rows, direct, counts = _column_entries(T.M, present)      # exact or more specific annotation
     flat = rows * P + np.repeat(np.arange(P), counts)
@@ -207,7 +230,7 @@ def excluded_log_lr(kind: np.ndarray, freq: np.ndarray, config: LRConfig) -> np.
     absent_floor)`` where the disease has the finding (``ABS_HAS``), else 0; never positive.
 
     >>> excluded_log_lr(np.array([[ABS_HAS, ABS_NONE, ABS_LACKED]], np.int8), np.array([[0.5, 0, 0]]),
-    ...                 LRConfig()).round(3).tolist()
+    ...                 LRConfig()).astype(float).round(3).tolist()
     [[-0.693, 0.0, 0.0]]
     """
     out = np.zeros(kind.shape, np.float32)
@@ -270,7 +293,11 @@ def _shared_reduce(T: AnnotationTable, d: int, t: int, values: np.ndarray, reduc
     anc, starts = T.annotation_ancestors(d)
     shared = _ancestor_mask(T, t, drop_roots, min_ic)[anc]
     pad = np.inf if reduce is np.minimum else -np.inf
-    return reduce.reduceat(np.where(shared, values[anc], pad), starts), np.logical_or.reduceat(shared, starts)
+    out, shares = reduce.reduceat(np.where(shared, values[anc], pad), starts), np.logical_or.reduceat(shared, starts)
+    direction = term_directions(T)
+    if direction[t]:                    # never through an annotation of the opposite direction
+        shares &= direction[T.disease_terms[d]] != -direction[t]
+    return out, shares
 
 
 def _first_best(values: np.ndarray) -> int | None:

@@ -27,7 +27,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.annotations import AnnotationTable
-from model.likelihood_ratio import MIN_SHARED_IC, _first_best, _segment_max, _shared_reduce
+from model.likelihood_ratio import MIN_SHARED_IC, _directional_segment_max, _first_best, _shared_reduce
+from model.polarity import term_directions
 
 __all__ = ["ResnikConfig", "resnik_scores", "resnik_matched"]
 
@@ -62,17 +63,20 @@ def resnik_scores(T: AnnotationTable, present: list[int], config: ResnikConfig =
     F = len(present)
     if F == 0:
         return np.zeros(T.n_diseases, np.float32), np.zeros((T.n_diseases, 0), np.float32)
-    sim = _segment_max(T, B, present, weighted=False, drop_roots=False,
-                       min_ic=config.min_shared_ic)                         # (N, F) best IC(MICA)
+    sim = _directional_segment_max(T, present, weighted=False, drop_roots=False, min_ic=config.min_shared_ic,
+                                   values="ic")                             # (N, F) best IC(MICA)
     contrib = sim / F
     score = contrib.sum(axis=1)
     if config.symmetric:
-        v = np.zeros(T.n_terms, np.float32)
+        direction = term_directions(T)
+        v = np.zeros((3, T.n_terms), np.float32)          # by the findings' direction: 0, +1, -1
         for t in present:
             a, _ = T.ancestor_idx(t)
             a = a[(T.ic[a] >= config.min_shared_ic) | (a == t)]
-            v[a] = T.ic[a]
-        best = np.asarray(anc_bin.multiply(v[None, :]).max(axis=1).todense()).ravel()  # per term a: best IC(MICA)
+            v[int(direction[t]), a] = T.ic[a]
+        per = [np.asarray(anc_bin.multiply(v[k][None, :]).max(axis=1).todense()).ravel() for k in range(3)]
+        # per annotated term a: best IC(MICA) among the findings not of a's opposite direction
+        best = np.maximum(per[0], np.maximum(np.where(direction != -1, per[1], 0), np.where(direction != 1, per[2], 0)))
         back = (D_bin @ best) / n_ann
         score = 0.5 * (score + back)
         contrib = 0.5 * contrib
