@@ -92,8 +92,9 @@ class GTConfig:
     lr_absent_weight: float = 0.0
     lr_absent_floor: float = 0.05
     # the ranker's penalty per excluded finding a disease has: this multiple of the LR log LR
-    # log max(1 - f, lr_absent_floor) (<= 0; 0 for diseases without the finding). Inference only.
-    excluded_weight: float = 1.0
+    # log max(1 - f, lr_absent_floor) (<= 0; 0 for diseases without the finding). Inference only;
+    # 0.25 as for the LR (chosen on dev among 0, 0.25, 0.5, 1; docs/design-notes.md, note 9).
+    excluded_weight: float = 0.25
     min_shared_ic: float = MIN_SHARED_IC  # least IC of a common ancestor a partial match may go through
     # added to the logits at inference only (never while training): this multiple of each candidate's
     # Resnik score minus the shortlist's best. Patients simulated from the annotations match them

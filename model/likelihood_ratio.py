@@ -65,7 +65,10 @@ class LRConfig:
     lacked: float = 0.01          # P(finding | d annotated as lacking it), as a multiple of background
     absent_floor: float = 0.05    # lowest P(finding absent | d), even for obligate features
     partial_weight: float = 0.25  # scale of matches through a shared ancestor (tuned on a dev sample: 1.0, 0.5, 0.25, 0.1)
-    absent_weight: float = 1.0    # scale of the log LRs of excluded findings (curated exclusions are noisy)
+    # scale of the log LRs of excluded findings: published cases list mostly the true disease's absent
+    # features, so on the dev cases 0 ranks best; 0.25 (of 0, 0.25, 0.5, 1) keeps a denial evidence
+    # against the diseases that have it at the least cost (docs/design-notes.md, note 9)
+    absent_weight: float = 0.25
     absent_match: str = "descendants"  # "descendants": P(t | d) from t or its descendants; "exact": t only
     min_shared_ic: float = MIN_SHARED_IC  # least IC of a common ancestor a partial match may go through
 
@@ -230,7 +233,7 @@ def excluded_log_lr(kind: np.ndarray, freq: np.ndarray, config: LRConfig) -> np.
     absent_floor)`` where the disease has the finding (``ABS_HAS``), else 0; never positive.
 
     >>> excluded_log_lr(np.array([[ABS_HAS, ABS_NONE, ABS_LACKED]], np.int8), np.array([[0.5, 0, 0]]),
-    ...                 LRConfig()).astype(float).round(3).tolist()
+    ...                 LRConfig(absent_weight=1.0)).astype(float).round(3).tolist()
     [[-0.693, 0.0, 0.0]]
     """
     out = np.zeros(kind.shape, np.float32)
