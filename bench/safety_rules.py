@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = [float(x) for x in args.weights.split(",")]
     print(f"  {'ranker':16s} {'min IC':>6s} {'weight':>6s} {'top-1':>6s} {'top-10':>6s}")
     for ic in ics:
-        lr = LRRanker(G, T, args.candidates, LRConfig(min_shared_ic=ic, absent_weight=1.0))
+        lr = LRRanker(G, T, args.candidates, LRConfig(min_shared_ic=ic))
         rs = ResnikRanker(G, T, args.candidates, ResnikConfig(symmetric=False, min_shared_ic=ic))
         Tc = lr.T
         diseases = np.array(Tc.diseases, dtype=object)
@@ -99,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     s = np.zeros(Tc.n_diseases, np.float32)
                 base.append(s)
-                p = lr_match(Tc, [], f.absent, LRConfig()).scores() if f.absent else np.zeros(Tc.n_diseases, np.float32)
+                # the penalty at weight 1 (scaled by each --weights value below)
+                p = lr_match(Tc, [], f.absent, LRConfig(absent_weight=1.0)).scores() if f.absent \
+                    else np.zeros(Tc.n_diseases, np.float32)
                 pen.append(p)
             for w in (weights if name != "Resnik" else [0.0]):
                 sc = [None if b is None else b + w * p for b, p in zip(base, pen)]
