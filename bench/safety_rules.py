@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=SHIPPED_MODEL)
     ap.add_argument("--candidates", default="OMIM")
     ap.add_argument("--no-transformer", action="store_true")
+    ap.add_argument("--resnik-prior", default="", help="also try these Transformer Resnik priors (comma list)")
+    ap.add_argument("--only-transformer", action="store_true")
     args = ap.parse_args(argv)
     import torch
 
@@ -77,13 +79,17 @@ def main(argv: list[str] | None = None) -> int:
         Tc = lr.T
         diseases = np.array(Tc.diseases, dtype=object)
         truths = [[Tc.disease_index[d] for d in c.diseases if d in Tc.disease_index] for c in cases]
-        rankers = {"LR": lr, "Resnik": rs}
+        rankers = {} if args.only_transformer else {"LR": lr, "Resnik": rs}
         if not args.no_transformer:
             from model.graph_transformer import TransformerRanker
 
-            gt = TransformerRanker.load(args.model, G, T, candidates=args.candidates)
-            gt.model.config = replace(gt.model.config, min_shared_ic=ic)
-            rankers["Transformer"] = gt
+            priors = [None] + [float(x) for x in args.resnik_prior.split(",") if x]
+            for prior in priors:
+                gt = TransformerRanker.load(args.model, G, T, candidates=args.candidates)
+                gt.model.config = replace(gt.model.config, min_shared_ic=ic)
+                if prior is not None:
+                    gt.model.config = replace(gt.model.config, resnik_prior=prior)
+                rankers["Transformer" if prior is None else f"Transformer rp{prior:g}"] = gt
         for name, r in rankers.items():
             base, pen = [], []
             for c in cases:

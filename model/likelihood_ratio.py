@@ -17,8 +17,9 @@ For every finding and disease a likelihood ratio ``P(finding | disease) / P(find
   ``-log(1 - bg[t])`` a background-relative ratio would add to every disease without ``t`` is
   left out: it shifts no ranking or probability, but would show as support.
 - shared-ancestor matches count only through an *informative* common ancestor ``c``:
-  ``ic[c] >= min_shared_ic`` (see :data:`MIN_SHARED_IC`), so e.g. hypertension does not match a
-  disease annotated with hypotension through "Abnormality of blood pressure".
+  ``ic[c] >= min_shared_ic`` (see :data:`MIN_SHARED_IC` and :func:`effective_min_ic`), and
+  never between opposite directions (:mod:`model.polarity`), so e.g. hypertension does not match
+  a disease annotated with hypotension through "Abnormal systemic blood pressure".
 
 The score is the sum of log LRs (the log post-test odds under a uniform prior); the natural
 contribution of a finding is its log LR. Probabilities are the post-test probabilities over the
@@ -44,7 +45,7 @@ from model.polarity import directional_matrix, term_directions
 
 __all__ = ["LRConfig", "LRMatch", "lr_match", "KIND_NAMES", "N_KINDS",
            "NONE", "EXACT", "DESC", "ANC", "LACKED", "ABS_HAS", "ABS_NONE", "ABS_LACKED", "MIN_SHARED_IC",
-           "excluded_log_lr"]
+           "excluded_log_lr", "effective_min_ic"]
 
 # How a (disease, finding) pair matched; the Transformer reads these as relation types.
 NONE, EXACT, DESC, ANC, LACKED, ABS_HAS, ABS_NONE, ABS_LACKED = range(8)
@@ -54,6 +55,21 @@ N_KINDS = len(KIND_NAMES)
 # ancestor needs for a finding to match a disease annotation through it (LR partial matches, Resnik
 # similarity, the Transformer's features). See docs/design-notes.md, note 14, for how it was chosen.
 MIN_SHARED_IC = 3.0
+
+
+def effective_min_ic(T: AnnotationTable, min_ic: float) -> float:
+    """The IC threshold used on table ``T``: ``min_ic``, but at most a third of the largest possible IC
+    (``log`` of the number of diseases), so that on a small graph (under ~8,100 diseases; the default
+    graph has 12,686) a term annotated to few of its diseases still counts.
+
+    >>> from tests.model.conftest import tiny_graph
+    >>> from model.annotations import build_annotation_table
+    >>> round(effective_min_ic(build_annotation_table(tiny_graph()), MIN_SHARED_IC), 3)   # 5 diseases
+    0.536
+    """
+    n = getattr(T, "n_source", T.n_diseases)   # a table cut to some candidates keeps the whole graph's count
+    return float(min(min_ic, np.log(max(n, 1)) / 3.0))
+
 _CHUNK_COLS = 2048  # gather at most this many columns of M at once (bounds memory for huge inputs)
 
 
@@ -97,6 +113,7 @@ def _ancestor_columns(T: AnnotationTable, terms: np.ndarray, drop_roots: bool, m
     pos, counts = gather_runs(T.anc.indptr, terms)
     cols = T.anc.indices[pos]
     owner = np.repeat(np.arange(len(terms)), counts)
+    min_ic = effective_min_ic(T, min_ic)
     if drop_roots or min_ic > 0:
         keep = np.ones(len(cols), bool)
         if drop_roots:
@@ -282,6 +299,7 @@ def _ancestor_mask(T: AnnotationTable, t: int, drop_roots: bool, min_ic: float =
     anc = T.ancestor_idx(t)[0]
     if drop_roots:
         anc = anc[~T.root_mask[anc] | (anc == t)]
+    min_ic = effective_min_ic(T, min_ic)
     if min_ic > 0:
         anc = anc[(T.ic[anc] >= min_ic) | (anc == t)]
     mask = np.zeros(T.n_terms, bool)

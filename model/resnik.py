@@ -27,7 +27,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.annotations import AnnotationTable
-from model.likelihood_ratio import MIN_SHARED_IC, _directional_segment_max, _first_best, _shared_reduce
+from model.likelihood_ratio import (MIN_SHARED_IC, _directional_segment_max, _first_best, _shared_reduce,
+                                    effective_min_ic)
 from model.polarity import term_directions
 
 __all__ = ["ResnikConfig", "resnik_scores", "resnik_matched"]
@@ -72,7 +73,7 @@ def resnik_scores(T: AnnotationTable, present: list[int], config: ResnikConfig =
         v = np.zeros((3, T.n_terms), np.float32)          # by the findings' direction: 0, +1, -1
         for t in present:
             a, _ = T.ancestor_idx(t)
-            a = a[(T.ic[a] >= config.min_shared_ic) | (a == t)]
+            a = a[(T.ic[a] >= effective_min_ic(T, config.min_shared_ic)) | (a == t)]
             v[int(direction[t]), a] = T.ic[a]
         per = [np.asarray(anc_bin.multiply(v[k][None, :]).max(axis=1).todense()).ravel() for k in range(3)]
         # per annotated term a: best IC(MICA) among the findings not of a's opposite direction

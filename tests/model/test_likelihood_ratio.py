@@ -92,7 +92,8 @@ def _matched_by_loops(T, d, t, kind, min_ic=0.0):
         return t
     if kind in (LACKED, ABS_LACKED):
         return next((int(x) for x in T.exc_t[T.exc_d == d] if int(x) in anc_t), None)
-    shared_ok = {c for c in anc_t if (not T.root_mask[c] and T.ic[c] >= min_ic) or c == t}
+    shared_ok = {c for c in anc_t if (not T.root_mask[c] and T.ic[c] >= likelihood_ratio.effective_min_ic(T, min_ic))
+                 or c == t}
     best, best_v = None, -1.0
     for a, f in T.disease_annotations(d):
         a_anc = T.ancestor_idx(a)[0].tolist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.likelihood_ratio import effective_min_ic
 from model.resnik import ResnikConfig, resnik_matched, resnik_scores
 
 
@@ -56,7 +57,7 @@ def test_matched_annotation_tie_and_loops(T, min_ic):
     assert T.terms[resnik_matched(T, di["ORPHA:5"], ti["HP:0000002"], min_ic)] == "HP:0000003"
     for d in range(T.n_diseases):
         for t in range(T.n_terms):
-            anc_t = {c for c in T.ancestor_idx(t)[0].tolist() if T.ic[c] >= min_ic or c == t}
+            anc_t = {c for c in T.ancestor_idx(t)[0].tolist() if T.ic[c] >= effective_min_ic(T, min_ic) or c == t}
             best, best_v = None, -1.0
             for a, _ in T.disease_annotations(d):
                 v = max((float(T.ic[c]) for c in T.ancestor_idx(a)[0].tolist() if c in anc_t), default=-1.0)
