@@ -55,9 +55,8 @@ import torch.nn.functional as Fnn
 from kg.errors import ConfigError, ModelError
 from model.annotations import AnnotationTable
 from model.likelihood_ratio import (ABS_HAS, ABS_LACKED, ABS_NONE, ANC, DESC, EXACT, LACKED, MIN_SHARED_IC, N_KINDS,
-                                    NONE, LRConfig, LRMatch, lr_match, matched_annotation)
+                                    NONE, LRConfig, LRMatch, _directional_segment_max, lr_match, matched_annotation)
 from model.ranker import Findings, Ranker
-from model.likelihood_ratio import _directional_segment_max
 
 __all__ = ["GTConfig", "GraphTransformer", "CaseBatch", "featurize", "collate", "TransformerRanker",
            "text_embeddings", "top_candidates", "MODEL_FORMAT"]
