@@ -89,7 +89,7 @@ class AnnotationTable:
     shared_rows: int = 0               # annotation rows copied from an equivalent disease
     ambiguous_groups: int = 0          # same_as groups not shared (two annotated diseases of one prefix)
     # (ic, bg) of the table a disease subset was cut from (see for_diseases); None: computed here
-    stats: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    stats: tuple | None = field(default=None, repr=False)   # (ic, bg, number of diseases) of the source table
     # derived (filled by _derive)
     term_index: dict[str, int] = field(default_factory=dict, repr=False)
     disease_index: dict[str, int] = field(default_factory=dict, repr=False)
@@ -138,8 +138,10 @@ class AnnotationTable:
         self.M = _max_matrix(rep_d, rep_t, rep_f, (nd, nt)).tocsc()
         self.X = sp.csc_matrix((np.ones(len(self.exc_d), np.float32), (self.exc_d, self.exc_t)), shape=(nd, nt))
         self.X.data[:] = 1.0
+        # the number of diseases the statistics come from (a cut table keeps its source's)
+        self.n_source = int(self.stats[2]) if self.stats is not None and len(self.stats) > 2 else nd
         if self.stats is not None:
-            self.ic, self.bg = self.stats
+            self.ic, self.bg = self.stats[:2]
         else:
             annotated = np.diff(self.M.indptr).astype(np.float64)  # diseases per term (CSC columns)
             n = max(nd, 1)
@@ -225,7 +227,7 @@ class AnnotationTable:
         """
         mask = np.asarray(mask, bool)
         return self._subset(mask[self.ann_d], mask[self.exc_d], diseases=np.flatnonzero(mask),
-                            stats=(self.ic, self.bg))
+                            stats=(self.ic, self.bg, self.n_source))
 
     def keep_rows(self, keep: np.ndarray, keep_x: np.ndarray) -> "AnnotationTable":
         """A new table with the annotation rows where ``keep`` and the exclusion rows where ``keep_x``."""
@@ -237,7 +239,7 @@ class AnnotationTable:
         return out
 
     def _subset(self, keep: np.ndarray, keep_x: np.ndarray, diseases: np.ndarray | None = None,
-                stats: tuple[np.ndarray, np.ndarray] | None = None) -> "AnnotationTable":
+                stats: tuple | None = None) -> "AnnotationTable":
         """The rows where ``keep`` / ``keep_x``, over ``diseases`` (indices; all when None), derived anew."""
         if diseases is None:
             renumber, names, labels = None, self.diseases, self.disease_labels

@@ -2,26 +2,29 @@
 
 Design (fits 2 CPU cores):
 
-1. Candidate generation: the likelihood-ratio score of every disease (present findings) plus a
-   bonus per excluded finding the disease has (a pertinent negative says the disease was under
-   consideration, see :func:`shortlist_scores`); the top ``shortlist`` candidates go on.
+1. Candidate generation: the likelihood-ratio score of every disease from the present findings;
+   the top ``shortlist`` candidates go on. Excluded findings are never read by the model (nor by
+   candidate generation): the ranker adds them afterwards as a non-positive penalty, the
+   likelihood-ratio log LR ``excluded_weight * log max(1 - f, floor)`` of each excluded finding a
+   disease has (0 for the others), so denying a finding can neither raise a disease that has it
+   nor let it overtake one that has not (docs/design-notes.md, note 9).
 2. Finding tokens: concept embedding (a learned projection of the concept's label-text
    embedding, from the packaged all-MiniLM-L6-v2, plus a learned residual) + an assertion
-   embedding (present / excluded) + an information-content feature. Findings self-attend
+   embedding (present; the excluded slot is unused) + an information-content feature. Findings self-attend
    with a Graphormer-style learned bias per head for their distance in the phenotype DAG
    (steps up to the nearest shared non-root ancestor; 0 = same term; "unrelated").
 3. Candidate disease tokens are built from transparent features that the model recomputes
    from the per-finding arrays under the current finding mask (LR score, Resnik score,
    share of findings matched, annotation count) and cross-attend to the findings (plus a
    learned "nothing" token) with a learned bias per head for their relation: matched exactly /
-   through a descendant / through an ancestor / excluded by the disease / not at all, each
-   with its frequency bin, for present and excluded findings, plus a learned multiple of the
-   finding's log LR.
-4. Score = a * LR score + b * Resnik score + c * pertinent negatives + an MLP of the attended
-   candidate token (a, b, c learned; c starts at the candidate-generation bonus). Trained with
-   cross-entropy over the shortlist on simulated patients; at inference a fixed multiple
-   (``resnik_prior``) of the Resnik score is added (simulated patients match their annotations
-   more closely than real cases do); temperature-scaled afterwards, with that term.
+   through a descendant / through an informative shared ancestor / excluded by the disease / not
+   at all, each with its frequency bin, plus a learned multiple of the finding's log LR.
+4. Score = a * LR score + b * Resnik score + an MLP of the attended candidate token (a, b
+   learned; the pertinent-negative features and weight of format-2 models read 0). Trained with
+   cross-entropy over the shortlist on simulated patients (their excluded findings are dropped,
+   as at inference); at inference a fixed multiple (``resnik_prior``) of the Resnik score is
+   added (simulated patients match their annotations more closely than real cases do);
+   temperature-scaled afterwards, with that term; then the excluded-finding penalty (1.).
 
 Because the candidate features are recomputed from the mask, leave-one-out contributions
 (score with all findings - score without one) are exact and cheap: one batched forward.
@@ -51,11 +54,9 @@ import torch.nn.functional as Fnn
 
 from kg.errors import ConfigError, ModelError
 from model.annotations import AnnotationTable
-from model.likelihood_ratio import (ABS_HAS, ABS_LACKED, ABS_NONE, ANC, DESC, EXACT, LACKED, N_KINDS, NONE, LRConfig,
-                                    LRMatch, lr_match, matched_annotation)
+from model.likelihood_ratio import (ABS_HAS, ABS_LACKED, ABS_NONE, ANC, DESC, EXACT, LACKED, MIN_SHARED_IC, N_KINDS,
+                                    NONE, LRConfig, LRMatch, _directional_segment_max, lr_match, matched_annotation)
 from model.ranker import Findings, Ranker
-from model.resnik import ResnikConfig, _binary_ic
-from model.likelihood_ratio import _segment_max
 
 __all__ = ["GTConfig", "GraphTransformer", "CaseBatch", "featurize", "collate", "TransformerRanker",
            "text_embeddings", "top_candidates", "MODEL_FORMAT"]
@@ -80,7 +81,6 @@ class GTConfig:
     ffn: int = 64
     dropout: float = 0.0          # lots of simulated data, few epochs: dropout only costs time on CPU
     shortlist: int = 100          # candidates rescored after the LR baseline (recall@100 ~0.9 on dev vs 0.83 @50)
-    shortlist_pertinent: float = 3.0  # candidate generation: log-odds bonus per excluded finding the disease has
     max_findings: int = 64        # the most informative findings the Transformer reads (LR reads all)
     graph_bias: bool = True       # False = the ablation without DAG-distance / relation attention bias
     text_encoder: str = "minilm"  # "minilm" (packaged all-MiniLM-L6-v2) or "hashing" (no model; tests)
@@ -90,6 +90,11 @@ class GTConfig:
     lr_partial_weight: float = 0.25
     lr_absent_weight: float = 0.0
     lr_absent_floor: float = 0.05
+    # the ranker's penalty per excluded finding a disease has: this multiple of the LR log LR
+    # log max(1 - f, lr_absent_floor) (<= 0; 0 for diseases without the finding). Inference only;
+    # 0.25 as for the LR (chosen on dev among 0, 0.25, 0.5, 1; docs/design-notes.md, note 9).
+    excluded_weight: float = 0.25
+    min_shared_ic: float = MIN_SHARED_IC  # least IC of a common ancestor a partial match may go through
     # added to the logits at inference only (never while training): this multiple of each candidate's
     # Resnik score minus the shortlist's best. Patients simulated from the annotations match them
     # closely, so training weighs exact matches over similarity; cases from papers the graph never
@@ -98,16 +103,24 @@ class GTConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "GTConfig":
-        valid = {f.name for f in fields(cls)}
+        valid = {f.name for f in fields(cls)} | {"shortlist_pertinent"}
+        data = {"resnik_prior": 0.0, **data}   # models saved before the prior existed keep their scores
+        # "shortlist_pertinent" (a candidate-generation bonus per excluded finding a disease has) is gone:
+        # excluded findings can no longer raise a disease; older model folders load without it
+        data = {k: v for k, v in data.items() if k != "shortlist_pertinent"}
         unknown = set(data) - valid
         if unknown:
             raise ConfigError(f"unknown GTConfig keys {sorted(unknown)}; valid keys: {', '.join(sorted(valid))}")
-        data = {"resnik_prior": 0.0, **data}   # models saved before the prior existed keep their scores
         return cls(**data)
 
     def lr_config(self) -> LRConfig:
         return LRConfig(noise=self.lr_noise, partial_weight=self.lr_partial_weight,
-                        absent_weight=self.lr_absent_weight, absent_floor=self.lr_absent_floor)
+                        absent_weight=self.lr_absent_weight, absent_floor=self.lr_absent_floor,
+                        min_shared_ic=self.min_shared_ic)
+
+    def excluded_config(self) -> LRConfig:
+        """The LR config of the excluded-finding penalty (only ``absent_*`` matter)."""
+        return LRConfig(absent_weight=self.excluded_weight, absent_floor=self.lr_absent_floor)
 
 
 # ---------------------------------------------------------------------------------------------- text
@@ -222,21 +235,6 @@ def _select_findings(T: AnnotationTable, present: list[int], absent: list[int], 
     return p, a
 
 
-def shortlist_scores(lrm: LRMatch, pertinent: float) -> np.ndarray:
-    """Candidate-generation score: the LR score plus ``pertinent`` per excluded finding the disease has.
-
-    Published cases list as excluded the features of the suspected disease the patient lacks
-    (pertinent negatives): on 1,500 dev cases 73% of excluded terms are annotated to the true
-    disease. Counting them as a sign that a disease is *under consideration* raises recall of the
-    100-disease shortlist from 0.883 to 0.912 (dev sample, diagnoses in the graph). This is
-    candidate generation only; the Transformer decides how each finding counts.
-    """
-    s = lrm.scores()
-    if pertinent and len(lrm.present) and (~lrm.present).any():
-        s = s + pertinent * (lrm.kind[:, ~lrm.present] == ABS_HAS).sum(axis=1)
-    return s
-
-
 def top_candidates(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` highest scores, best first; ties go to the lower index (so the shortlist
     does not depend on how many other diseases the table holds).
@@ -257,14 +255,22 @@ def top_candidates(scores: np.ndarray, k: int) -> np.ndarray:
 def featurize(T: AnnotationTable, present: list[int], absent: list[int], config: GTConfig,
               vocab_of: np.ndarray, candidate_mask: np.ndarray, target: int = -1,
               lrm: LRMatch | None = None) -> tuple[CaseFeatures, LRMatch, np.ndarray]:
-    """Features of one case; also returns the full LR match and its scores over every disease."""
+    """Features of one case from its *present* findings; also returns their LR match and the LR
+    scores over every disease (the candidate-generation scores).
+
+    ``absent`` is accepted for symmetry with the other rankers but never read: neither candidate
+    generation nor the model may see excluded findings (the ranker adds them as a penalty), so
+    denying a finding cannot change a disease's features.
+    """
+    del absent
     if lrm is None:
-        lrm = lr_match(T, present, absent, config.lr_config())
-    scores = np.where(candidate_mask, shortlist_scores(lrm, config.shortlist_pertinent), -np.inf)
+        lrm = lr_match(T, present, [], config.lr_config())
+    elif not lrm.present.all():
+        raise ModelError("featurize reads present findings only; pass an LR match without excluded findings")
+    scores = np.where(candidate_mask, lrm.scores(), -np.inf)
     sl = top_candidates(scores, min(config.shortlist, int(candidate_mask.sum())))
-    sp_, sa_ = _select_findings(T, present, absent, config.max_findings)
-    cols = [i for i, t in enumerate(present) if t in set(sp_)] + \
-           [len(present) + i for i, t in enumerate(absent) if t in set(sa_)]
+    sp_, _ = _select_findings(T, present, [], config.max_findings)
+    cols = [i for i, t in enumerate(present) if t in set(sp_)]
     cols = np.array(cols, np.int64)
     terms = lrm.terms[cols]
     is_present = lrm.present[cols]
@@ -276,8 +282,8 @@ def featurize(T: AnnotationTable, present: list[int], absent: list[int], config:
     rsim = np.zeros_like(loglr)
     pres_terms = [int(t) for t, p in zip(terms, is_present) if p]
     if pres_terms:
-        B_rows = _binary_ic(T)[4]
-        sub = _segment_max(T, B_rows[sl], pres_terms, weighted=False, drop_roots=False)   # rows: the shortlist
+        sub = _directional_segment_max(T, pres_terms, weighted=False, drop_roots=False, min_ic=config.min_shared_ic,
+                                       values="ic", rows=sl)                            # rows: the shortlist
         rsim[:, :len(pres_terms)] = sub
     nann = np.log1p(np.array([len(T.disease_terms[d]) for d in sl], np.float32))
     tgt = -1
@@ -389,7 +395,9 @@ class GraphTransformer(nn.Module):
         self.head = nn.Sequential(nn.LayerNorm(D), nn.Linear(D, D), nn.GELU(), nn.Linear(D, 1))
         self.w_lr = nn.Parameter(torch.tensor(1.0))
         self.w_rs = nn.Parameter(torch.tensor(0.0))
-        self.w_pn = nn.Parameter(torch.tensor(float(config.shortlist_pertinent)))  # starts as the shortlist score
+        # weight of the pertinent-negative count, which is always 0 now that the model reads no excluded
+        # findings; kept so format-2 model folders still load
+        self.w_pn = nn.Parameter(torch.tensor(0.0))
 
     def _check(self, b: CaseBatch) -> tuple[int, int, int]:
         B, F = b.f_term.shape
@@ -521,14 +529,20 @@ class TransformerRanker(Ranker):
         out[feats.shortlist] = logits
         return out
 
+    def excluded_match(self, absent: list[int]) -> LRMatch:
+        """The excluded findings' LR match: ``loglr`` is the penalty per (disease, finding), <= 0 and
+        non-zero only where the disease is annotated with the finding or a descendant."""
+        return lr_match(self.T, [], absent, self.model.config.excluded_config())
+
     def score_findings(self, f: Findings):
-        feats, lrm, lr_scores = featurize(self.T, f.present, f.absent, self.model.config, self.vocab_of, self.mask)
+        feats, lrm, lr_scores = featurize(self.T, f.present, [], self.model.config, self.vocab_of, self.mask)
         logits = self._logits([feats])[0]
-        return self._full_scores(feats, logits, lr_scores), None, (feats, lrm)
+        absent = self.excluded_match(f.absent)
+        return self._full_scores(feats, logits, lr_scores) + absent.scores(), None, (feats, lrm, absent)
 
     def score_many(self, findings: list[Findings], batch_size: int = 16) -> list[np.ndarray]:
         """Batched scoring (for throughput): cases of similar size share a forward pass (less padding)."""
-        prepared = [featurize(self.T, f.present, f.absent, self.model.config, self.vocab_of, self.mask)
+        prepared = [featurize(self.T, f.present, [], self.model.config, self.vocab_of, self.mask)
                     for f in findings]
         order = sorted(range(len(prepared)), key=lambda i: len(prepared[i][0].terms))
         logits: list[np.ndarray | None] = [None] * len(prepared)
@@ -536,7 +550,8 @@ class TransformerRanker(Ranker):
             chunk = order[s:s + batch_size]
             for i, lg in zip(chunk, self._logits([prepared[i][0] for i in chunk])):
                 logits[i] = lg
-        return [self._full_scores(p[0], lg, p[2]) for p, lg in zip(prepared, logits)]
+        return [self._full_scores(p[0], lg, p[2]) + self.excluded_match(f.absent).scores()
+                for p, lg, f in zip(prepared, logits, findings)]
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         # calibrated over the shortlist (temperature fitted on held-out simulated patients)
@@ -548,10 +563,12 @@ class TransformerRanker(Ranker):
 
     @torch.no_grad()
     def details(self, f, order, scores, contrib, state):
-        """Leave-one-out contributions for the top diagnoses: logit(all) - logit(without finding)."""
-        feats, lrm = state
+        """Contributions for the top diagnoses: for present findings leave-one-out, logit(all) -
+        logit(without finding); for excluded findings their penalty (exact: it is added to the logit)."""
+        feats, lrm, absent = state
         F_all = len(f.present) + len(f.absent)
         contrib = np.zeros((self.T.n_diseases, F_all), np.float32)
+        contrib[:, len(f.present):] = absent.loglr
         F = len(feats.terms)
         if F == 0:
             return scores, contrib
@@ -575,8 +592,10 @@ class TransformerRanker(Ranker):
         return scores, contrib
 
     def matched(self, d, t, col, state):
-        _, lrm = state
-        return matched_annotation(self.T, d, t, int(lrm.kind[d, col]))
+        _, lrm, absent = state
+        P = lrm.kind.shape[1]
+        kind = int(lrm.kind[d, col]) if col < P else int(absent.kind[d, col - P])
+        return matched_annotation(self.T, d, t, kind, self.model.config.min_shared_ic)
 
     # -- persistence
     def save(self, folder: Path, extra: dict | None = None) -> Path:

@@ -212,7 +212,7 @@ class LRRanker(Ranker):
         return m.scores(), m.loglr, m
 
     def matched(self, d, t, col, state):
-        return matched_annotation(self.T, d, t, int(state.kind[d, col]))
+        return matched_annotation(self.T, d, t, int(state.kind[d, col]), self.config.min_shared_ic)
 
 
 class ResnikRanker(Ranker):
@@ -239,7 +239,7 @@ class ResnikRanker(Ranker):
     def matched(self, d, t, col, state):
         if col >= state:  # excluded findings are not used by Resnik
             return None
-        return resnik_matched(self.T, d, t)
+        return resnik_matched(self.T, d, t, self.config.min_shared_ic)
 
 
 def load_ranker(G: nx.MultiDiGraph, models_dir: Path | None, name: str = "auto", *,

@@ -128,8 +128,13 @@ def test_shapes_masking_and_messages(T):
     vocab_of = np.arange(1, T.n_terms + 1)
     mask = np.ones(T.n_diseases, bool)
     ti = T.term_index
-    f1, _, _ = featurize(T, [ti["HP:0000003"], ti["HP:0000007"]], [ti["HP:0000010"]], cfg, vocab_of, mask,
-                         target=T.disease_index["OMIM:100001"])
+    f1, _, _ = featurize(T, [ti["HP:0000003"], ti["HP:0000007"], ti["HP:0000010"]], [ti["HP:0000004"]], cfg,
+                         vocab_of, mask, target=T.disease_index["OMIM:100001"])
+    # excluded findings are never features (the ranker adds them as a penalty)
+    f0, _, _ = featurize(T, [ti["HP:0000003"], ti["HP:0000007"], ti["HP:0000010"]], [], cfg,
+                         vocab_of, mask, target=T.disease_index["OMIM:100001"])
+    assert f1.terms.tolist() == f0.terms.tolist() and (f1.assertion == 1).all()
+    assert f1.shortlist.tolist() == f0.shortlist.tolist() and np.array_equal(f1.rel, f0.rel)
     f2, _, _ = featurize(T, [ti["HP:0000004"]], [], cfg, vocab_of, mask)
     assert f1.rel.shape == (4, 3) and f1.dist.shape == (3, 3) and f1.target == 0
     b = collate([f1, f2])

@@ -37,11 +37,25 @@ def test_contributions_are_log_lrs_and_sum_to_score(T):
 
 def test_match_kinds_descendant_and_ancestor(T):
     ti = T.term_index
-    m = lr_match(T, [ti["HP:0000002"], ti["HP:0000003"]], [])
+    # every tiny-graph term is shared by >= 1/5 of its diseases: below the real-graph IC threshold
+    m = lr_match(T, [ti["HP:0000002"], ti["HP:0000003"]], [], LRConfig(min_shared_ic=0.0))
     d1, d3 = T.disease_index["OMIM:100001"], T.disease_index["OMIM:100003"]
     assert m.kind[d1, 0] == DESC        # finding "Abnormality A", disease annotated "A one"
     assert m.kind[d3, 1] == ANC         # finding "A one", disease annotated "Abnormality A"
     assert m.loglr[d1, 1] > m.loglr[d3, 1]  # the exact match beats the general one
+    # with the default threshold an uninformative common ancestor is no match at all
+    m = lr_match(T, [ti["HP:0000002"], ti["HP:0000003"]], [])
+    assert m.kind[d1, 0] == DESC and m.kind[d3, 1] == NONE
+
+
+def test_shared_ancestor_counts_only_above_the_ic_threshold(T):
+    ti = T.term_index
+    d3 = T.disease_index["OMIM:100003"]                # annotated "Abnormality A" (IC log 5/4)
+    ic = float(T.ic[ti["HP:0000002"]])
+    below = lr_match(T, [ti["HP:0000003"]], [], LRConfig(min_shared_ic=ic + 1e-3))
+    at = lr_match(T, [ti["HP:0000003"]], [], LRConfig(min_shared_ic=ic))
+    assert below.kind[d3, 0] == NONE and at.kind[d3, 0] == ANC
+    assert below.loglr[d3, 0] == pytest.approx(np.log(LRConfig().noise))
 
 
 def test_excluded_findings(T):
@@ -49,9 +63,11 @@ def test_excluded_findings(T):
     cfg = LRConfig(absent_weight=1.0)
     m = lr_match(T, [], [ti["HP:0000007"]], cfg)   # B one excluded
     d4, d1, d2 = (T.disease_index[d] for d in ("OMIM:100004", "OMIM:100001", "OMIM:100002"))
-    assert m.loglr[d4, 0] < m.loglr[d1, 0] < 0 < m.loglr[d2, 0]   # obligate < frequent < not annotated
+    assert m.loglr[d4, 0] < m.loglr[d1, 0] < 0 == m.loglr[d2, 0]   # obligate < frequent < not annotated
+    assert m.loglr[d4, 0] == pytest.approx(np.log(cfg.absent_floor))
     m = lr_match(T, [], [ti["HP:0000003"]], cfg)   # A one excluded: disease four is annotated as lacking it
-    assert m.kind[d4, 0] == ABS_LACKED and m.loglr[d4, 0] > 0
+    assert m.kind[d4, 0] == ABS_LACKED and m.loglr[d4, 0] == 0
+    assert (m.loglr <= 0).all()
 
 
 def test_present_finding_the_disease_lacks_is_strong_evidence_against(T):
@@ -67,7 +83,7 @@ def test_no_findings_gives_zero_scores(T):
     assert m.loglr.shape == (T.n_diseases, 0) and not m.scores().any()
 
 
-def _matched_by_loops(T, d, t, kind):
+def _matched_by_loops(T, d, t, kind, min_ic=0.0):
     """matched_annotation spelled out with loops (the reference the vectorised version must equal)."""
     anc_t = set(T.ancestor_idx(t)[0].tolist())
     if kind in (NONE, ABS_NONE):
@@ -76,7 +92,8 @@ def _matched_by_loops(T, d, t, kind):
         return t
     if kind in (LACKED, ABS_LACKED):
         return next((int(x) for x in T.exc_t[T.exc_d == d] if int(x) in anc_t), None)
-    shared_ok = {c for c in anc_t if not T.root_mask[c] or c == t}
+    shared_ok = {c for c in anc_t if (not T.root_mask[c] and T.ic[c] >= likelihood_ratio.effective_min_ic(T, min_ic))
+                 or c == t}
     best, best_v = None, -1.0
     for a, f in T.disease_annotations(d):
         a_anc = T.ancestor_idx(a)[0].tolist()
@@ -92,7 +109,8 @@ def _matched_by_loops(T, d, t, kind):
 def test_matched_annotation_by_kind(T):
     ti, di = T.term_index, T.disease_index
     assert T.terms[matched_annotation(T, di["OMIM:100001"], ti["HP:0000002"], DESC)] == "HP:0000003"
-    assert T.terms[matched_annotation(T, di["OMIM:100003"], ti["HP:0000003"], ANC)] == "HP:0000002"
+    assert T.terms[matched_annotation(T, di["OMIM:100003"], ti["HP:0000003"], ANC, min_ic=0.0)] == "HP:0000002"
+    assert matched_annotation(T, di["OMIM:100003"], ti["HP:0000003"], ANC) is None   # uninformative ancestor
     assert T.terms[matched_annotation(T, di["OMIM:100004"], ti["HP:0000003"], LACKED)] == "HP:0000003"
     assert matched_annotation(T, di["OMIM:100001"], ti["HP:0000003"], EXACT) == ti["HP:0000003"]
     assert matched_annotation(T, di["OMIM:100001"], ti["HP:0000010"], NONE) is None
@@ -100,20 +118,21 @@ def test_matched_annotation_by_kind(T):
     assert T.terms[matched_annotation(T, di["ORPHA:5"], ti["HP:0000002"], DESC)] == "HP:0000003"
 
 
-def test_matched_annotation_equals_loops(T):
+@pytest.mark.parametrize("min_ic", [0.0, 0.5, likelihood_ratio.MIN_SHARED_IC])
+def test_matched_annotation_equals_loops(T, min_ic):
     for d in range(T.n_diseases):
         for t in range(T.n_terms):
             for kind in range(N_KINDS):
-                assert matched_annotation(T, d, t, kind) == _matched_by_loops(T, d, t, kind), (d, t, kind)
+                assert matched_annotation(T, d, t, kind, min_ic) == _matched_by_loops(T, d, t, kind, min_ic), (d, t, kind)
 
 
 def test_matched_annotation_of_every_match(T):
     ti = T.term_index
     findings = [ti[t] for t in ("HP:0000002", "HP:0000003", "HP:0000008", "HP:0000010")]
-    m = lr_match(T, findings[:3], findings[3:])
+    m = lr_match(T, findings[:3], findings[3:], LRConfig(min_shared_ic=0.0))
     for d in range(T.n_diseases):
         for j, t in enumerate(findings):
-            got = matched_annotation(T, d, t, int(m.kind[d, j]))
+            got = matched_annotation(T, d, t, int(m.kind[d, j]), min_ic=0.0)
             assert (got is None) == (m.kind[d, j] in (NONE, ABS_NONE)), (d, j)
 
 
