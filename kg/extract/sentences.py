@@ -85,7 +85,8 @@ def split_sentences(doc: Doc) -> Doc:
         # a line break absorbed as trailing whitespace of a token (" \n" patterns)
         if "\n" in tok.whitespace_:
             pending = "line" if tok.lower_ not in _CONTINUES else False
-        if t in _ENDERS:
+        # "hepatitis-C." : spaCy keeps a single letter's dot as one token (an initial); after a hyphen it ends
+        if t in _ENDERS or (len(t) == 2 and t[1] == "." and t[0].isupper() and i > 0 and doc[i - 1].text == "-"):
             # boundary after sentence-final punctuation when the next word does not start in lower case
             k = i + 1
             while k < n and doc[k].is_space:
