@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -48,7 +49,7 @@ from kg.terms import ConceptTerm
 
 __all__ = ["ConceptMatcher", "terms_key", "MATCHER_VERSION"]
 
-MATCHER_VERSION = "2"
+MATCHER_VERSION = "3"
 _CATEGORY_RANK = {"PhenotypicFeature": 0, "Disease": 1, "Drug": 2}
 _MIN_CHARS = 3
 # Section header names ("Family history", "Allergy") are headers in notes, not findings.
@@ -64,6 +65,32 @@ def terms_key(terms: Iterable[ConceptTerm], abbreviations: Iterable[Abbreviation
     for a in abbreviations:
         h.update(f"{a.form}\x1f{a.concept_id}\x1f{a.case_sensitive}\x1d".encode())
     return h.hexdigest()[:20]
+
+
+_NUMBERED = re.compile(r"^(?P<base>.*?[A-Za-z])(?:,? type)? (?P<n>\d{1,2})(?P<x>[A-Z]?)$", re.IGNORECASE)
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+_NUMBERED_ROMAN = re.compile(r"^(?P<base>.*?[A-Za-z]),? type (?P<n>I{1,3}|IV|V)(?P<x>)$", re.IGNORECASE)
+
+
+def _base_name(label: str) -> str | None:
+    """A numbered disease's name without its number: "Myotonic dystrophy 1" -> "Myotonic dystrophy".
+
+    >>> _base_name("Hemochromatosis, type 2A"), _base_name("Myotonic dystrophy 1"), _base_name("Marfan syndrome")
+    ('Hemochromatosis', 'Myotonic dystrophy', None)
+    """
+    m = _NUMBERED.match(label) or _NUMBERED_ROMAN.match(label)
+    if not m or len(m.group("base")) < 4 or m.group("base").lower().endswith((" type", " group", " class")):
+        return None
+    return m.group("base")
+
+
+def _type_number(label: str) -> float:
+    m = _NUMBERED.match(label) or _NUMBERED_ROMAN.match(label)
+    if not m:
+        return 1e9
+    n = m.group("n")
+    return (int(n) if n.isdigit() else _ROMAN.get(n.upper(), 99)) + (ord(m.group("x").upper()) - 64) / 100 if m.group("x") else \
+        (int(n) if n.isdigit() else _ROMAN.get(n.upper(), 99))
 
 
 def _is_abbreviation(name: str) -> bool:
@@ -114,6 +141,9 @@ class ConceptMatcher:
                     names.append((name, prio, t, None))
                     if "-" in name:
                         names.append((name.replace("-", " "), prio, t, None))
+            base = _base_name(t.label) if t.category == "Disease" else None
+            if base:
+                names.append((base, 3, t, None))
         best: dict[tuple[bool, tuple[str, ...]], tuple[tuple, ConceptTerm, list[str]]] = {}
         docs = nlp.tokenizer.pipe(n for n, *_ in names)
         for doc, (name, prio, term, exact) in zip(docs, names):
@@ -129,7 +159,9 @@ class ConceptMatcher:
                 if exact and name.lower() in STOP_WORDS:
                     continue
             key = (bool(exact), tuple(t.orth_ if exact else t.norm_ for t in doc))
-            rank = (prio, _CATEGORY_RANK.get(term.category, 3), -len(term.label), term.concept_id)
+            # a numbered disease's base name goes to its lowest-numbered type ("Hemochromatosis, type 1")
+            third = _type_number(term.label) if prio == 3 else -len(term.label)
+            rank = (prio, _CATEGORY_RANK.get(term.category, 3), third, term.concept_id)
             old = best.get(key)
             if old is None or rank < old[0]:
                 best[key] = (rank, term, [t.orth_ for t in doc])
