@@ -34,19 +34,30 @@ _SEPARATORS = [[], [{"ORTH": ","}], [{"LOWER": {"IN": _CONJ}}], [{"ORTH": ","}, 
 _LONGEST_MODIFIER = 3
 
 
+class _Words:
+    """``doc`` token texts by slice, looked up only where needed (no Token objects)."""
+
+    def __init__(self, strings, orths: list[int]):
+        self.strings, self.orths = strings, orths
+
+    def __getitem__(self, sl: slice) -> list[str]:
+        return [self.strings[o] for o in self.orths[sl]]
+
+
 class Coordination:
     """Finds the extra concepts a coordinated or stacked phrase names (see the module docstring)."""
 
     def __init__(self, vocab):
-        self.matcher = Matcher(vocab)
-        self._kind: dict[int, tuple[str, int]] = {}   # pattern key -> (side, number of separator tokens)
+        # two matchers, run only on the few tokens either side of an anchor
+        self.left, self.right = Matcher(vocab), Matcher(vocab)
+        self._sep: dict[int, int] = {}   # pattern key -> number of separator tokens
         for i, mod in enumerate(_MODIFIERS):
             for j, sep in enumerate(_SEPARATORS):
-                self.matcher.add(f"COORD_LEFT{i}{j}", [mod + sep])      # modifier, then the anchor
-                self._kind[vocab.strings[f"COORD_LEFT{i}{j}"]] = ("left", len(sep))
+                self.left.add(f"COORD_LEFT{i}{j}", [mod + sep])       # modifier, then the anchor
+                self._sep[vocab.strings[f"COORD_LEFT{i}{j}"]] = len(sep)
                 if sep:
-                    self.matcher.add(f"COORD_RIGHT{i}{j}", [sep + mod])  # the anchor, then a conjunct
-                    self._kind[vocab.strings[f"COORD_RIGHT{i}{j}"]] = ("right", len(sep))
+                    self.right.add(f"COORD_RIGHT{i}{j}", [sep + mod])  # the anchor, then a conjunct
+                    self._sep[vocab.strings[f"COORD_RIGHT{i}{j}"]] = len(sep)
 
     def __call__(self, doc: Doc, anchors: list[tuple[int, int]],
                  lookup: Callable[[list[list[str]]], list[str | None]]) -> list[tuple[str, int, int]]:
@@ -59,17 +70,25 @@ class Coordination:
             return []
         left: dict[int, list[tuple[int, int]]] = {}    # anchor start -> modifier spans
         right: dict[int, list[tuple[int, int]]] = {}   # anchor end -> conjunct spans
-        for key, s, e in self.matcher(doc):
-            side, n_sep = self._kind[key]
-            if side == "left":
-                left.setdefault(e, []).append((s, e - n_sep))
-            else:
-                right.setdefault(s, []).append((s + n_sep, e))
+        n = len(doc)
+        width = _LONGEST_MODIFIER + 2
+        for s, e in anchors:
+            if e - s < 2:
+                continue  # a one-word anchor has no leading or trailing words to replace
+            w0 = max(0, s - width)
+            for key, ms, me in self.left(doc[w0:s]):
+                if w0 + me == s:
+                    left.setdefault(s, []).append((w0 + ms, s - self._sep[key]))
+            if e < n:
+                for key, ms, me in self.right(doc[e:min(n, e + width)]):
+                    if ms == 0:
+                        right.setdefault(e, []).append((e + self._sep[key], e + me))
         taken = set()
         for s, e in anchors:
             taken.update(range(s, e))
         cands: list[tuple[list[str], int, int]] = []
-        words = [t.text for t in doc]
+        strings, orths = doc.vocab.strings, doc.to_array("ORTH").tolist()
+        words = _Words(strings, orths)
         for s, e in anchors:
             for ms, me in left.get(s, ()):
                 if me - ms > _LONGEST_MODIFIER or any(i in taken for i in range(ms, me)):

@@ -40,7 +40,7 @@ from spacy.util import filter_spans
 
 from kg.errors import InputError
 from kg.extract.abbreviations import GUARD, Abbreviation, load_abbreviations
-from kg.extract.compact import to_doc_span, without_spaces
+from kg.extract.compact import doc_text, to_doc_span, without_spaces
 from kg.extract.coordination import Coordination
 from kg.extract.definitions import find_definitions
 from kg.extract.normalise import NORMALISER_VERSION
@@ -95,6 +95,17 @@ def _type_number(label: str) -> float:
 
 def _is_abbreviation(name: str) -> bool:
     return " " not in name and len(name) <= 6 and name.isupper() and name.replace("-", "").isalnum()
+
+
+def _longest(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Non-overlapping spans, longest first, then earliest (what ``filter_spans`` does, on tuples)."""
+    taken: set[int] = set()
+    out = []
+    for s, e, key in sorted(found, key=lambda x: (x[0] - x[1], x[0])):
+        if not any(i in taken for i in range(s, e)):
+            taken.update(range(s, e))
+            out.append((s, e, key))
+    return sorted(out)
 
 
 class ConceptMatcher:
@@ -250,19 +261,21 @@ class ConceptMatcher:
         their sense check and word-sense guards ("anorexia nervosa") are dropped.
         """
         cdoc, index = without_spaces(doc)
+        sent_start = doc.to_array("SENT_START").tolist() if index is not None else None
         found = []
         for match_id, s, e in [*self.orth_matcher(cdoc), *self.norm_matcher(cdoc)]:
             s, e = to_doc_span(index, s, e)
-            if index is not None and any(doc[i].is_sent_start for i in range(s + 1, e)):
+            if sent_start is not None and any(sent_start[i] == 1 for i in range(s + 1, e)):
                 continue  # a phrase does not run across a sentence (or a blank line)
-            found.append((s, e, self.vocab.strings[match_id]))
-        spans = filter_spans([Span(doc, s, e, label=cid) for s, e, cid in found])
+            found.append((s, e, match_id))
+        found = _longest(found)
+        spans = [Span(doc, s, e, label=key) for s, e, key in found]
         defined = self._defined(doc, spans)
         if defined:
             forms = {sf for sf, _ in defined}
             spans = [sp for sp in spans if sp.text not in forms]
             spans = filter_spans(spans + [Span(doc, s, e, label=cid) for _, spns in defined for s, e, cid in spns])
-        spans = [sp for sp in spans if sp.label_ != GUARD and self._sense_ok(sp)]
+        spans = [sp for sp in spans if sp.label_ != GUARD and (not self.curated or self._sense_ok(sp))]
         if spans:
             anchors = [(sp.start, sp.end) for sp in spans]
             if index is not None:
@@ -290,7 +303,7 @@ class ConceptMatcher:
 
     def _defined(self, doc: Doc, spans: list[Span]) -> list[tuple[str, list[tuple[int, int, str]]]]:
         """Short forms the note defines, each with the token spans of its uses (and its concept)."""
-        text = doc.text
+        text = doc_text(doc)
         if "(" not in text:
             return []
         ends = {sp.end_char: sp for sp in spans}

@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span
 from kg.errors import InputError
 from kg.extract import sentences as _sentences  # noqa: F401  (registers "medkg_sentences")
 from kg.extract.abbreviations import load_abbreviations
+from kg.extract.compact import TEXT_KEY, doc_text, release
 from kg.extract.context import Assertion, ConText
 from kg.extract.matcher import ConceptMatcher
 from kg.extract.patient import read_drug_list, read_patient_context, read_pregnancy
@@ -149,7 +150,7 @@ class _Annotate:
         self.context = ConText(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         sections = find_sections(text)
         starts = [s.start for s in sections]
         patient = read_patient_context(text)
@@ -204,6 +205,7 @@ class _Annotate:
             "context": [patient.age_years, patient.sex, patient.extras, pregnant, drugs["allergies"],
                         drugs["medications"], read_egfr(text)],
         }
+        release(doc)
         return doc
 
 
@@ -240,11 +242,22 @@ class Extractor:
     def extract(self, text: str | bytes) -> Extraction:
         """Findings, patient context and sections of one note (InputError if it is not usable text)."""
         note = check_note(text, self.max_chars)
-        return self._to_extraction(self.nlp(note))
+        return self._to_extraction(self._run(note))
+
+    def _run(self, note: str) -> Doc:
+        doc = self.nlp.make_doc(note)
+        doc.user_data[TEXT_KEY] = note   # spaCy rebuilds doc.text from its tokens on every call
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        return doc
 
     def pipe(self, texts: Iterable[str | bytes], n_process: int = 1, batch_size: int = 32) -> Iterator[Extraction]:
         """Like :meth:`extract` over many notes, in order; ``n_process > 1`` uses spaCy's multiprocessing."""
         checked = (check_note(t, self.max_chars) for t in texts)
+        if n_process == 1:
+            for note in checked:
+                yield self._to_extraction(self._run(note))
+            return
         for doc in self.nlp.pipe(checked, n_process=n_process, batch_size=batch_size):
             yield self._to_extraction(doc)
 

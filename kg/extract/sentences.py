@@ -27,6 +27,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extract.compact import doc_text
 from kg.extract.sections import find_sections
 
 __all__ = ["split_sentences"]
@@ -47,7 +48,7 @@ def split_sentences(doc: Doc) -> Doc:
         return doc
     starts = [False] * n
     starts[0] = True
-    text = doc.text
+    text = doc_text(doc)
     # section headers: the header starts a sentence and so does what follows its colon
     for sec in find_sections(text):
         span = doc.char_span(sec.start, sec.start + len(sec.header), alignment_mode="expand")

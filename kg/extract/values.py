@@ -105,7 +105,11 @@ _UNIT = (r"[ \t]*(?P<u>mg/dL|mg/dl|mmol/L|mmol/l|umol/L|umol/l|\u00b5mol/L|\u03b
 Test = Callable[[float, str, dict], "tuple[str, str, str] | None"]
 
 
+_LABELS: list[str] = []   # every rule's label pattern, for one pass that finds where a value may start
+
+
 def _rx(label: str, tail: str = _UNIT) -> re.Pattern:
+    _LABELS.append(label)
     return re.compile(rf"(?<![A-Za-z0-9<>])(?:{label})(?![A-Za-z]){_SEP}{_NUM}{tail}")
 
 
@@ -359,6 +363,9 @@ _RULES: list[tuple[re.Pattern, Test]] = [
 ]
 _BP = re.compile(r"(?<![A-Za-z0-9])(?:BP|[Bb]lood [Pp]ressure|BLOOD PRESSURE)(?![A-Za-z])" + _SEP
                  + r"(?P<v>\d{2,3})[ \t]*/[ \t]*(?P<d>\d{2,3})")
+# a label followed (after a separator) by a digit: the only places a rule can match
+_ANY = re.compile(r"(?<![A-Za-z0-9<>])(?:BP|[Bb]lood [Pp]ressure|BLOOD PRESSURE|" + "|".join(_LABELS)
+                  + r")(?![A-Za-z])" + _SEP + r"\d")
 
 
 def find_values(text: str, sex: str | None = None, age: float | None = None,
@@ -370,11 +377,15 @@ def find_values(text: str, sex: str | None = None, age: float | None = None,
     """
     ctx = {"sex": sex, "age": age, "pregnant": pregnant}
     matches: list[tuple[int, int, re.Match, Callable]] = []
-    for m in _BP.finditer(text):
-        matches.append((m.start(), m.end(), m, None))
-    for rx, test in _RULES:
-        for m in rx.finditer(text):
-            matches.append((m.start(), m.end(), m, test))
+    starts = [c.start() for c in _ANY.finditer(text)]
+    for p in dict.fromkeys(starts):
+        m = _BP.match(text, p)
+        if m:
+            matches.append((m.start(), m.end(), m, None))
+        for rx, test in _RULES:
+            m = rx.match(text, p)
+            if m:
+                matches.append((m.start(), m.end(), m, test))
     matches.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     out: list[ValueFinding] = []
     last_end = -1
