@@ -41,7 +41,7 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
     "medications": ("medications", "meds", "current medications", "home medications", "medications on admission",
                     "discharge medications", "outpatient medications", "current meds", "home meds",
                     "medications at discharge", "admission medications", "meds on admission", "medication list",
-                    "current outpatient medications", "medications prior to admission", "medication", "drugs"),
+                    "current outpatient medications", "medications prior to admission", "medication"),
     "allergies": ("allergies", "allergy", "drug allergies", "allergies and adverse reactions",
                   "allergies/adverse reactions", "allergy list", "adverse reactions", "adverse drug reactions"),
     "ros": ("ros", "review of systems", "review of system"),

@@ -293,7 +293,7 @@ _RULES: list[tuple[re.Pattern, Test]] = [
     (_rx(r"SpO2|SPO2|SaO2|SAO2|O2 [Ss]ats?|O2 [Ss]aturation|[Ss]ats?|SATS?|[Oo]xygen [Ss]aturation", r"[ \t]*%"),
      _hi_lo("%", None, None, 90, "HP:0012418", sane=(40, 100))),
     # > 20 breaths/min tachypnoea, < 12 bradypnoea (adult normal 12-20; SIRS criterion, Bone et al., Chest 1992)
-    (_rx(r"RR|R|[Rr]esp(?:iratory)?\.? [Rr]ate|RESP(?:IRATORY)? RATE|[Rr]esp\.?|RESP", ""),
+    (_rx(r"RR|(?<=\d )R|(?<=\d, )R|(?<=\d,)R|[Rr]esp(?:iratory)?\.? [Rr]ate|RESP(?:IRATORY)? RATE|[Rr]esp\.?|RESP", ""),
      _hi_lo("/min", 20, "HP:0002789", 12, "HP:0046507", sane=(4, 80))),
     (_rx(r"Hb|Hgb|HGB|HB|[Hh]a?emoglobin|HA?EMOGLOBIN"), _hb),
     # WBC reference 4.0-11.0 x10^9/L (e.g. Merck Manual Professional, normal laboratory values)
