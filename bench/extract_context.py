@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import sys
 import time
@@ -104,7 +105,7 @@ def main(argv=None) -> int:
         a = ex.assert_spans(sent, [(s, e)])[0]
         preds.append([a.negated, a.historical, a.hypothetical, a.experiencer == "family"])
     dt = time.perf_counter() - t0
-    mk = report(f"medkg ConText ({dt:.2f} s)", rows, preds)
+    mk = report(f"medkg ConText ({dt:.2f} s, load average {os.getloadavg()[0]:.1f})", rows, preds)
     if args.errors:
         for k, task in enumerate(TASKS):
             errs = [(r, p) for r, p in zip(rows, preds) if r[3][k] != p[k]]

@@ -7,6 +7,7 @@ and medSpaCy (pyrush + target matcher over the same terms + ConText) on the same
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter(); n2 = sum(len(r.findings) for r in ex.pipe(notes, n_process=2)); dt2 = time.perf_counter() - t0
     print(f"medkg nlp.pipe n_process=2: {len(notes) / dt2:.0f} notes/s ({n2} findings)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS (this process, full HPO vocabulary): {rss:.0f} MB")
+    print(f"peak RSS (this process, full HPO vocabulary): {rss:.0f} MB; load average {os.getloadavg()[0]:.1f}")
     if not args.no_medspacy:
         names = sorted({n for t in terms for n in t.all_names if len(n) >= 3})
         res = run_medspacy(MEDSPACY_SCRIPT, {"names": names, "notes": notes})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["Finding", "PatientContext"]
+__all__ = ["Finding", "PatientContext", "DrugMention"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,33 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class DrugMention:
+    """A drug (or other allergen) named in a note's ALLERGIES or MEDICATIONS section.
+
+    >>> DrugMention("penicillin", detail="rash").concept_id
+    ''
+    """
+
+    text: str                    # the name as written, e.g. "insulin glargine"
+    concept_id: str = ""         # the graph's drug, when the vocabulary has it ("" otherwise)
+    label: str = ""              # that drug's label
+    start: int = -1              # character offsets of the name in the note
+    end: int = -1
+    detail: str = ""             # the rest of the entry: a reaction ("rash") or a dose ("81 mg daily")
+
+
+@dataclass(frozen=True)
 class PatientContext:
-    """Age and sex read from a note or a phenopacket (None when unknown)."""
+    """The patient model: age, sex, pregnancy, allergies, medications, eGFR (None / empty when unknown).
+
+    Read from a note (age and sex from its words, allergies and medications from those sections,
+    eGFR from a lab value) or given in structured input.
+    """
 
     age_years: float | None = None
     sex: str | None = None       # "female", "male" or None
     extras: dict = field(default_factory=dict)
+    pregnant: bool | None = None
+    allergies: tuple[DrugMention, ...] = ()
+    medications: tuple[DrugMention, ...] = ()
+    egfr: float | None = None    # mL/min/1.73 m2

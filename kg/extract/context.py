@@ -182,7 +182,8 @@ def _sentence_bounds(doc: Doc):
     """token index -> (start, end) of its sentence (the whole doc when no sentences are set)."""
     if not doc.has_annotation("SENT_START"):
         return lambda i: (0, len(doc))
-    starts = [i for i, t in enumerate(doc) if t.is_sent_start or i == 0]
+    flags = doc.to_array("SENT_START").tolist()   # 1: starts a sentence
+    starts = [i for i, f in enumerate(flags) if f == 1 or i == 0]
     ends = starts[1:] + [len(doc)]
     from bisect import bisect_right
 

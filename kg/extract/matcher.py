@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -38,15 +39,17 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.errors import InputError
-from kg.extract.abbreviations import Abbreviation, load_abbreviations
-from kg.extract.compact import to_doc_span, without_spaces
+from kg.extract.abbreviations import GUARD, Abbreviation, load_abbreviations
+from kg.extract.compact import doc_text, to_doc_span, without_spaces
+from kg.extract.coordination import Coordination
+from kg.extract.definitions import find_definitions
 from kg.extract.normalise import NORMALISER_VERSION
 from kg.extract.sections import SECTION_NAMES
 from kg.terms import ConceptTerm
 
 __all__ = ["ConceptMatcher", "terms_key", "MATCHER_VERSION"]
 
-MATCHER_VERSION = "1"
+MATCHER_VERSION = "3"
 _CATEGORY_RANK = {"PhenotypicFeature": 0, "Disease": 1, "Drug": 2}
 _MIN_CHARS = 3
 # Section header names ("Family history", "Allergy") are headers in notes, not findings.
@@ -64,16 +67,59 @@ def terms_key(terms: Iterable[ConceptTerm], abbreviations: Iterable[Abbreviation
     return h.hexdigest()[:20]
 
 
+_NUMBERED = re.compile(r"^(?P<base>.*?[A-Za-z])(?:,? type)? (?P<n>\d{1,2})(?P<x>[A-Z]?)$", re.IGNORECASE)
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+_NUMBERED_ROMAN = re.compile(r"^(?P<base>.*?[A-Za-z]),? type (?P<n>I{1,3}|IV|V)(?P<x>)$", re.IGNORECASE)
+
+
+def _base_name(label: str) -> str | None:
+    """A numbered disease's name without its number: "Myotonic dystrophy 1" -> "Myotonic dystrophy".
+
+    >>> _base_name("Hemochromatosis, type 2A"), _base_name("Myotonic dystrophy 1"), _base_name("Marfan syndrome")
+    ('Hemochromatosis', 'Myotonic dystrophy', None)
+    """
+    m = _NUMBERED.match(label) or _NUMBERED_ROMAN.match(label)
+    if not m or len(m.group("base")) < 4 or m.group("base").lower().endswith((" type", " group", " class")):
+        return None
+    return m.group("base")
+
+
+def _type_number(label: str) -> float:
+    m = _NUMBERED.match(label) or _NUMBERED_ROMAN.match(label)
+    if not m:
+        return 1e9
+    n = m.group("n")
+    return (int(n) if n.isdigit() else _ROMAN.get(n.upper(), 99)) + (ord(m.group("x").upper()) - 64) / 100 if m.group("x") else \
+        (int(n) if n.isdigit() else _ROMAN.get(n.upper(), 99))
+
+
 def _is_abbreviation(name: str) -> bool:
     return " " not in name and len(name) <= 6 and name.isupper() and name.replace("-", "").isalnum()
+
+
+def _longest(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Non-overlapping spans, longest first, then earliest (what ``filter_spans`` does, on tuples)."""
+    taken: set[int] = set()
+    out = []
+    for s, e, key in sorted(found, key=lambda x: (x[0] - x[1], x[0])):
+        if not any(i in taken for i in range(s, e)):
+            taken.update(range(s, e))
+            out.append((s, e, key))
+    return sorted(out)
 
 
 class ConceptMatcher:
     """Finds graph concepts in a tokenised ``Doc``; spans carry the concept id as ``label_``."""
 
     def __init__(self, nlp: Language, concepts: dict[str, tuple[str, str]],
-                 norm_patterns: dict[str, list[list[str]]], orth_patterns: dict[str, list[list[str]]]):
+                 norm_patterns: dict[str, list[list[str]]], orth_patterns: dict[str, list[list[str]]],
+                 abbreviations: Iterable[Abbreviation] = ()):
         self.vocab = nlp.vocab
+        self.coordination = Coordination(nlp.vocab)
+        # curated forms with a sense check or a negating meaning, keyed as the matcher compares them
+        self.curated: dict[tuple[bool, str], Abbreviation] = {
+            (a.case_sensitive, a.form if a.case_sensitive else a.form.lower()): a
+            for a in abbreviations if a.requires or a.unless or a.assertion}
         self.concepts = concepts                  # concept id -> (label, category)
         self._norm_patterns = norm_patterns      # concept id -> token lists (as written)
         self._orth_patterns = orth_patterns
@@ -95,9 +141,10 @@ class ConceptMatcher:
         abbreviations = load_abbreviations() if abbreviations is None else tuple(abbreviations)
         by_id = {t.concept_id: t for t in terms}
         names: list[tuple[str, int, ConceptTerm, bool | None]] = []  # name, priority, term, case-sensitive (None: decide)
+        guard = ConceptTerm(GUARD, "", "Guard")
         for a in abbreviations:
-            if a.concept_id in by_id:
-                names.append((a.form, -1, by_id[a.concept_id], a.case_sensitive))
+            if a.concept_id in by_id or a.is_guard:
+                names.append((a.form, -1, guard if a.is_guard else by_id[a.concept_id], a.case_sensitive))
         for t in terms:
             for prio, group in ((0, (t.label,)), (1, t.synonyms), (2, t.lay_synonyms)):
                 for name in group:
@@ -105,6 +152,9 @@ class ConceptMatcher:
                     names.append((name, prio, t, None))
                     if "-" in name:
                         names.append((name.replace("-", " "), prio, t, None))
+            base = _base_name(t.label) if t.category == "Disease" else None
+            if base:
+                names.append((base, 3, t, None))
         best: dict[tuple[bool, tuple[str, ...]], tuple[tuple, ConceptTerm, list[str]]] = {}
         docs = nlp.tokenizer.pipe(n for n, *_ in names)
         for doc, (name, prio, term, exact) in zip(docs, names):
@@ -120,7 +170,9 @@ class ConceptMatcher:
                 if exact and name.lower() in STOP_WORDS:
                     continue
             key = (bool(exact), tuple(t.orth_ if exact else t.norm_ for t in doc))
-            rank = (prio, _CATEGORY_RANK.get(term.category, 3), -len(term.label), term.concept_id)
+            # a numbered disease's base name goes to its lowest-numbered type ("Hemochromatosis, type 1")
+            third = _type_number(term.label) if prio == 3 else -len(term.label)
+            rank = (prio, _CATEGORY_RANK.get(term.category, 3), third, term.concept_id)
             old = best.get(key)
             if old is None or rank < old[0]:
                 best[key] = (rank, term, [t.orth_ for t in doc])
@@ -130,7 +182,7 @@ class ConceptMatcher:
         for (exact, _), (_, term, words) in best.items():
             (orth if exact else norm)[term.concept_id].append(words)
             concepts[term.concept_id] = (term.label, term.category)
-        return cls(nlp, concepts, dict(norm), dict(orth))
+        return cls(nlp, concepts, dict(norm), dict(orth), abbreviations)
 
     # ---- cache ------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -146,7 +198,7 @@ class ConceptMatcher:
         os.replace(tmp, folder / "patterns.json")
 
     @classmethod
-    def load(cls, nlp: Language, folder: Path) -> "ConceptMatcher":
+    def load(cls, nlp: Language, folder: Path, abbreviations: Iterable[Abbreviation] = ()) -> "ConceptMatcher":
         path = Path(folder) / "patterns.json"
         try:
             with open(path, encoding="utf-8") as fh:
@@ -156,7 +208,7 @@ class ConceptMatcher:
         if data.get("matcher_version") != MATCHER_VERSION or data.get("normaliser_version") != NORMALISER_VERSION:
             raise InputError(f"matcher cache {path} was written by another version; delete the folder to rebuild it")
         concepts = {k: tuple(v) for k, v in data["concepts"].items()}
-        return cls(nlp, concepts, data["norm"], data["orth"])
+        return cls(nlp, concepts, data["norm"], data["orth"], abbreviations)
 
     @classmethod
     def cached(cls, nlp: Language, terms: Iterable[ConceptTerm], cache_dir: Path | None,
@@ -169,7 +221,7 @@ class ConceptMatcher:
         folder = Path(cache_dir) / terms_key(terms, abbreviations)
         if (folder / "patterns.json").exists():
             try:
-                return cls.load(nlp, folder)
+                return cls.load(nlp, folder, abbreviations)
             except InputError:
                 pass  # stale or broken cache: rebuild below
         matcher = cls.build(nlp, terms, abbreviations)
@@ -180,13 +232,96 @@ class ConceptMatcher:
         return matcher
 
     # ---- matching ---------------------------------------------------------------------------
+    def lookup(self, word_lists: list[list[str]]) -> list[str | None]:
+        """The concept each word list names exactly (None when it is not a name of the vocabulary).
+
+        >>> from kg.extract.tokenizer import make_nlp
+        >>> nlp = make_nlp()
+        >>> m = ConceptMatcher.build(nlp, [ConceptTerm("HP:0000369", "Low-set ears", "PhenotypicFeature")], ())
+        >>> m.lookup([["low", "-", "set", "ears"], ["low", "ears"]])
+        ['HP:0000369', None]
+        """
+        words: list[str] = []
+        bounds = []
+        for wl in word_lists:
+            bounds.append((len(words), len(words) + len(wl)))
+            words.extend(wl)
+            words.append("\u2016")  # a separator no pattern contains
+        doc = Doc(self.vocab, words=words)
+        exact: dict[tuple[int, int], str] = {}
+        for match_id, s, e in [*self.norm_matcher(doc), *self.orth_matcher(doc)]:
+            exact[(s, e)] = self.vocab.strings[match_id]
+        return [cid if (cid := exact.get(b)) != GUARD else None for b in bounds]
+
     def __call__(self, doc: Doc) -> list[Span]:
-        """Concept spans of ``doc``, longest first on overlaps, in text order."""
+        """Concept spans of ``doc``, longest first on overlaps, in text order.
+
+        Besides the vocabulary's names: short forms the note defines ("ataxia-telangiectasia (A-T)")
+        wherever they occur, the extra concepts of coordinated modifiers; curated forms failing
+        their sense check and word-sense guards ("anorexia nervosa") are dropped.
+        """
         cdoc, index = without_spaces(doc)
-        spans = []
+        sent_start = doc.to_array("SENT_START").tolist() if index is not None else None
+        found = []
         for match_id, s, e in [*self.orth_matcher(cdoc), *self.norm_matcher(cdoc)]:
             s, e = to_doc_span(index, s, e)
-            if index is not None and any(doc[i].is_sent_start for i in range(s + 1, e)):
+            if sent_start is not None and any(sent_start[i] == 1 for i in range(s + 1, e)):
                 continue  # a phrase does not run across a sentence (or a blank line)
-            spans.append(Span(doc, s, e, label=match_id))
-        return filter_spans(spans)
+            found.append((s, e, match_id))
+        found = _longest(found)
+        spans = [Span(doc, s, e, label=key) for s, e, key in found]
+        defined = self._defined(doc, spans)
+        if defined:
+            forms = {sf for sf, _ in defined}
+            spans = [sp for sp in spans if sp.text not in forms]
+            spans = filter_spans(spans + [Span(doc, s, e, label=cid) for _, spns in defined for s, e, cid in spns])
+        spans = [sp for sp in spans if sp.label_ != GUARD and (not self.curated or self._sense_ok(sp))]
+        if spans:
+            anchors = [(sp.start, sp.end) for sp in spans]
+            if index is not None:
+                back = {j: i for i, j in enumerate(index)}
+                anchors = [(back[s], back[e - 1] + 1) for s, e in anchors]
+            extra = self.coordination(cdoc, anchors, self.lookup)
+            if extra:
+                spans = filter_spans(spans + [Span(doc, *to_doc_span(index, s, e), label=cid) for cid, s, e in extra])
+        return sorted(spans, key=lambda sp: sp.start)
+
+    def negating(self, span: Span) -> bool:
+        """Whether this span is a form that itself denies its concept ("afebrile")."""
+        a = self.curated.get((True, span.text)) or self.curated.get((False, span.text.lower()))
+        return a is not None and a.assertion == "negated" and a.concept_id == span.label_
+
+    def _sense_ok(self, span: Span) -> bool:
+        a = self.curated.get((True, span.text)) or self.curated.get((False, span.text.lower()))
+        if a is None or a.concept_id != span.label_ or not (a.requires or a.unless):
+            return True
+        sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+        near = {t.lower_ for t in sent} | {t.norm_ for t in sent}
+        if a.unless and near.intersection(a.unless):
+            return False
+        return not a.requires or bool(near.intersection(a.requires))
+
+    def _defined(self, doc: Doc, spans: list[Span]) -> list[tuple[str, list[tuple[int, int, str]]]]:
+        """Short forms the note defines, each with the token spans of its uses (and its concept)."""
+        text = doc_text(doc)
+        if "(" not in text:
+            return []
+        ends = {sp.end_char: sp for sp in spans}
+        out = []
+        for d in find_definitions(text):
+            sp = ends.get(d.long_end)
+            if sp is None or sp.start_char < d.long_start or sp.label_ == GUARD:
+                out.append((d.short, []))  # defined as something the vocabulary lacks: no curated sense
+                continue
+            uses = []
+            start = 0
+            while (k := text.find(d.short, start)) >= 0:
+                start = k + len(d.short)
+                before, after = text[k - 1:k] if k else "", text[start:start + 1]
+                if (before.isalnum() or after.isalnum()):
+                    continue
+                use = doc.char_span(k, start)
+                if use is not None:
+                    uses.append((use.start, use.end, sp.label_))
+            out.append((d.short, uses))
+        return out

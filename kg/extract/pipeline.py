@@ -29,16 +29,21 @@ from spacy.tokens import Doc, Span
 from kg.errors import InputError
 from kg.extract import sentences as _sentences  # noqa: F401  (registers "medkg_sentences")
 from kg.extract.abbreviations import load_abbreviations
+from kg.extract.compact import TEXT_KEY, doc_text, release
 from kg.extract.context import Assertion, ConText
 from kg.extract.matcher import ConceptMatcher
-from kg.extract.patient import read_patient_context
+from kg.extract.patient import read_drug_list, read_patient_context, read_pregnancy
 from kg.extract.sections import HISTORICAL_SECTIONS, Section, find_sections, section_at
 from kg.extract.tokenizer import make_nlp
-from kg.extract.values import VALUE_CONCEPTS, find_values
-from kg.finding import Finding, PatientContext
+from kg.extract.values import VALUE_CONCEPTS, find_values, read_egfr
+from kg.finding import DrugMention, Finding, PatientContext
 from kg.terms import ConceptTerm
 
-__all__ = ["Extractor", "Extraction", "build_extractor", "check_note", "DEFAULT_MAX_CHARS"]
+__all__ = ["Extractor", "Extraction", "build_extractor", "check_note", "DEFAULT_MAX_CHARS", "PATIENT_SECTIONS"]
+
+# Sections that describe the patient's drugs, read into the patient model rather than the findings
+# (an allergy's reaction, "penicillin (rash)", is not a finding of this visit).
+PATIENT_SECTIONS = frozenset({"allergies", "medications"})
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +54,40 @@ DEFAULT_MAX_CHARS = 2_000_000
 
 @dataclass(frozen=True)
 class Extraction:
-    """What the extractor read from one note."""
+    """What the extractor read from one note.
+
+    ``findings`` lists each finding once (the first mention of a concept with a given assertion);
+    ``mentions`` lists every mention, in text order.
+    """
 
     findings: list[Finding]
     context: PatientContext
     sections: list[Section] = field(default_factory=list)
     n_sentences: int = 0
+    mentions: list[Finding] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"findings": [f.to_dict() for f in self.findings], "context": asdict(self.context),
-                "sections": [asdict(s) for s in self.sections], "n_sentences": self.n_sentences}
+                "sections": [asdict(s) for s in self.sections], "n_sentences": self.n_sentences,
+                "mentions": [[f.concept_id, f.start, f.end] for f in self.mentions]}
+
+
+def deduplicate(mentions: list[Finding]) -> list[Finding]:
+    """One finding per (concept, assertion), the first mention's, in text order.
+
+    >>> fs = [Finding("HP:0000098", "Tall stature", start=0), Finding("HP:0000098", "Tall stature", start=30),
+    ...       Finding("HP:0000098", "Tall stature", start=50, negated=True)]
+    >>> [(f.start, f.assertion) for f in deduplicate(fs)]
+    [(0, 'present'), (50, 'absent')]
+    """
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in mentions:
+        key = (f.concept_id, f.assertion)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def check_note(note: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
@@ -109,6 +138,8 @@ class _Concepts:
         spans = self.matcher(doc)
         concepts = self.matcher.concepts
         doc.ents = [Span(doc, s.start, s.end, label=concepts[s.label_][1], kb_id=s.label_) for s in spans]
+        # forms that deny their own concept ("afebrile"), by start token
+        doc.user_data["medkg_negating"] = [s.start for s in spans if self.matcher.negating(s)]
         return doc
 
 
@@ -119,15 +150,31 @@ class _Annotate:
         self.context = ConText(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         sections = find_sections(text)
         starts = [s.start for s in sections]
         patient = read_patient_context(text)
-        values = find_values(text, patient.sex)
+        pregnant = read_pregnancy(text) if patient.sex != "male" else None
+        values = find_values(text, patient.sex, patient.age_years, pregnant)
         headers = [(s.start, s.start + len(s.header)) for s in sections]
         # a section header is not a finding ("FAMILY HISTORY" is also an HPO term)
         doc.ents = [e for e in doc.ents if not any(hs <= e.start_char < he for hs, he in headers)]
+        drugs = {"allergies": [], "medications": []}
+        drug_sections = [s for s in sections if s.name in PATIENT_SECTIONS]
+        if drug_sections:
+            in_drug_section = [e for e in doc.ents if section_at(sections, e.start_char, starts) in PATIENT_SECTIONS]
+            for sec in drug_sections:
+                body = sec.start + len(sec.header)
+                if text[body:body + 1] == ":":
+                    body += 1
+                for d in read_drug_list(text, body, sec.end):
+                    hit = next((e for e in in_drug_section if e.label_ == "Drug"
+                                and d.start <= e.start_char and e.end_char <= d.end), None)
+                    drugs[sec.name].append([d.text, hit.kb_id_ if hit else "", "", d.start, d.end, d.detail])
+            values = [v for v in values if section_at(sections, v.start, starts) not in PATIENT_SECTIONS]
+            doc.ents = [e for e in doc.ents if e not in in_drug_section]
         ents = list(doc.ents)
+        negating = set(doc.user_data.pop("medkg_negating", ()))
         targets: list[tuple[int, int]] = [(e.start, e.end) for e in ents]
         kept_values = []
         for v in values:
@@ -145,6 +192,9 @@ class _Annotate:
                 v = kept_values[i - len(ents)]
                 cid, start, end, text_, value, threshold = v.concept_id, v.start, v.end, text[v.start:v.end], v.value, v.threshold
             sec = section_at(sections, start, starts)
+            if i < len(ents) and ents[i].start in negating and not a.negated:
+                a = Assertion(True, a.uncertain, a.historical, a.hypothetical, a.experiencer,
+                              "; ".join(t for t in (ents[i].text, a.trigger) if t))
             a = _section_rules(a, sec, sections, starts, start)
             rows.append([cid, text_, start, end, sec, a.negated, a.uncertain, a.historical, a.hypothetical,
                          a.experiencer, a.trigger, value, threshold])
@@ -152,8 +202,10 @@ class _Annotate:
         doc.user_data["medkg"] = {
             "rows": rows,
             "sections": [[s.name, s.start, s.end, s.header] for s in sections],
-            "context": [patient.age_years, patient.sex, patient.extras],
+            "context": [patient.age_years, patient.sex, patient.extras, pregnant, drugs["allergies"],
+                        drugs["medications"], read_egfr(text)],
         }
+        release(doc)
         return doc
 
 
@@ -190,11 +242,22 @@ class Extractor:
     def extract(self, text: str | bytes) -> Extraction:
         """Findings, patient context and sections of one note (InputError if it is not usable text)."""
         note = check_note(text, self.max_chars)
-        return self._to_extraction(self.nlp(note))
+        return self._to_extraction(self._run(note))
+
+    def _run(self, note: str) -> Doc:
+        doc = self.nlp.make_doc(note)
+        doc.user_data[TEXT_KEY] = note   # spaCy rebuilds doc.text from its tokens on every call
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        return doc
 
     def pipe(self, texts: Iterable[str | bytes], n_process: int = 1, batch_size: int = 32) -> Iterator[Extraction]:
         """Like :meth:`extract` over many notes, in order; ``n_process > 1`` uses spaCy's multiprocessing."""
         checked = (check_note(t, self.max_chars) for t in texts)
+        if n_process == 1:
+            for note in checked:
+                yield self._to_extraction(self._run(note))
+            return
         for doc in self.nlp.pipe(checked, n_process=n_process, batch_size=batch_size):
             yield self._to_extraction(doc)
 
@@ -215,17 +278,22 @@ class Extractor:
         return [_section_rules(a, section_at(sections, s, starts), sections, starts, s) for a, (s, _) in zip(ann, spans)]
 
     def _to_extraction(self, doc: Doc) -> Extraction:
-        data = doc.user_data.get("medkg") or {"rows": [], "sections": [], "context": [None, None, {}]}
+        data = doc.user_data.get("medkg") or {"rows": [], "sections": [], "context": [None, None, {}, None, [], [], None]}
         concepts = self.matcher.concepts
         findings = []
         for cid, text_, start, end, sec, neg, unc, hist, hyp, exp, trig, value, threshold in data["rows"]:
             label = concepts[cid][0] if cid in concepts else VALUE_CONCEPTS.get(cid, cid)
             findings.append(Finding(cid, label, text_, start, end, sec, bool(neg), bool(unc), bool(hist), bool(hyp),
                                     exp, trig, value, threshold))
-        age, sex, extras = data["context"]
+        age, sex, extras, pregnant, allergies, medications, egfr = data["context"]
+
+        def drugs(rows) -> tuple[DrugMention, ...]:
+            return tuple(DrugMention(t, cid, concepts[cid][0] if cid in concepts else "", s, e, d)
+                         for t, cid, _, s, e, d in rows)
+        context = PatientContext(age, sex, dict(extras or {}), pregnant, drugs(allergies), drugs(medications), egfr)
         sections = [Section(n, s, e, h) for n, s, e, h in data["sections"]]
         n_sent = sum(1 for _ in doc.sents) if doc.has_annotation("SENT_START") else 0
-        return Extraction(findings, PatientContext(age, sex, dict(extras or {})), sections, n_sent)
+        return Extraction(deduplicate(findings), context, sections, n_sent, findings)
 
 
 def build_extractor(terms: Iterable[ConceptTerm], cache_dir: Path | None = None, *,

@@ -31,23 +31,37 @@ class Section:
 SECTION_NAMES: dict[str, tuple[str, ...]] = {
     "chief_complaint": ("cc", "chief complaint", "reason for visit", "reason for admission", "reason for consultation", "presenting complaint"),
     "hpi": ("hpi", "history of present illness", "history of the present illness", "present illness",
-            "history of presenting illness", "subjective", "interval history", "hpi and hospital course"),
+            "history of presenting illness", "subjective", "interval history", "hpi and hospital course",
+            "history", "history of presenting complaint", "hpc", "s"),
     "past_medical_history": ("pmh", "pmhx", "past medical history", "medical history", "past history",
                              "past medical hx", "medical hx", "problem list", "past medical and surgical history"),
     "past_surgical_history": ("psh", "pshx", "past surgical history", "surgical history", "surgical hx"),
     "family_history": ("fh", "fhx", "family history", "family hx", "family medical history", "fam hx"),
     "social_history": ("sh", "shx", "social history", "social hx"),
     "medications": ("medications", "meds", "current medications", "home medications", "medications on admission",
-                    "discharge medications", "outpatient medications", "current meds", "home meds"),
-    "allergies": ("allergies", "allergy", "drug allergies", "allergies and adverse reactions"),
+                    "discharge medications", "outpatient medications", "current meds", "home meds",
+                    "medications at discharge", "admission medications", "meds on admission", "medication list",
+                    "current outpatient medications", "medications prior to admission", "medication"),
+    "allergies": ("allergies", "allergy", "drug allergies", "allergies and adverse reactions",
+                  "allergies/adverse reactions", "allergy list", "adverse reactions", "adverse drug reactions"),
     "ros": ("ros", "review of systems", "review of system"),
     "physical_exam": ("pe", "physical exam", "physical examination", "exam", "examination", "vitals", "vital signs",
-                      "objective", "on examination", "o/e"),
+                      "objective", "on examination", "o/e", "o", "admission exam", "exam on admission",
+                      "physical exam on admission", "discharge exam", "physical examination on admission"),
     "results": ("labs", "lab results", "laboratory", "laboratory data", "laboratory results", "results", "imaging",
-                "studies", "diagnostic studies", "pertinent results", "radiology", "findings"),
+                "studies", "diagnostic studies", "pertinent results", "radiology", "findings", "labs/imaging",
+                "imaging/labs", "labs and imaging", "laboratory and imaging", "investigations", "lab data", "data",
+                "diagnostics", "ecg", "ekg"),
     "assessment_plan": ("assessment", "plan", "assessment and plan", "assessment/plan", "a/p", "a&p", "impression",
                         "impression and plan", "diagnosis", "diagnoses", "discharge diagnosis", "discharge diagnoses",
-                        "clinical impression", "differential diagnosis", "ddx", "recommendations"),
+                        "clinical impression", "differential diagnosis", "ddx", "recommendations", "a", "p",
+                        "impression/plan", "assessment & plan", "impression/recommendations",
+                        "impression and recommendations", "assessment and recommendations", "plan of care"),
+    # what happened during the stay or the ED visit (discharge summaries, ED notes)
+    "hospital_course": ("hospital course", "brief hospital course", "ed course", "course in the ed", "course",
+                        "emergency department course", "course in the emergency department", "clinical course",
+                        "hospital stay", "summary of hospital course", "ed course and mdm", "mdm",
+                        "medical decision making", "course in hospital", "hospital course by problem"),
 }
 
 # Sections whose findings are history (past) rather than the current presentation.
@@ -87,7 +101,11 @@ def find_sections(text: str) -> list[Section]:
         if name is None:
             continue
         # a header alone on its line must look like one (capitals or title case), not a sentence's end
-        if not text[m.end() - 1:m.end()] == ":" and not (raw.isupper() or raw.istitle()):
+        colon = text[m.end() - 1:m.end()] == ":"
+        if not colon and not (raw.isupper() or raw.istitle()):
+            continue
+        # SOAP letters: "S:", "O:", "A:", "P:" only, upper case with a colon, not "P: 88" (a pulse)
+        if len(key) == 1 and not (colon and raw.isupper() and not text[m.end():m.end() + 8].strip()[:1].isdigit()):
             continue
         if name != current:
             heads.append((m.start("h"), name, raw))

@@ -27,6 +27,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extract.compact import doc_text
 from kg.extract.sections import find_sections
 
 __all__ = ["split_sentences"]
@@ -47,7 +48,7 @@ def split_sentences(doc: Doc) -> Doc:
         return doc
     starts = [False] * n
     starts[0] = True
-    text = doc.text
+    text = doc_text(doc)
     # section headers: the header starts a sentence and so does what follows its colon
     for sec in find_sections(text):
         span = doc.char_span(sec.start, sec.start + len(sec.header), alignment_mode="expand")
@@ -85,7 +86,8 @@ def split_sentences(doc: Doc) -> Doc:
         # a line break absorbed as trailing whitespace of a token (" \n" patterns)
         if "\n" in tok.whitespace_:
             pending = "line" if tok.lower_ not in _CONTINUES else False
-        if t in _ENDERS:
+        # "hepatitis-C." : spaCy keeps a single letter's dot as one token (an initial); after a hyphen it ends
+        if t in _ENDERS or (len(t) == 2 and t[1] == "." and t[0].isupper() and i > 0 and doc[i - 1].text == "-"):
             # boundary after sentence-final punctuation when the next word does not start in lower case
             k = i + 1
             while k < n and doc[k].is_space:

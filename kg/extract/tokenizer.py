@@ -32,6 +32,9 @@ SPECIAL_CASES = (
 )
 
 
+_TITLES = frozenset({"mr.", "mrs.", "ms.", "dr."})
+
+
 def make_nlp() -> Language:
     """A blank English ``Language`` with the clinical tokenizer and the matcher's NORM."""
     nlp = spacy.blank("en")
@@ -39,6 +42,8 @@ def make_nlp() -> Language:
     for lex in nlp.vocab:  # lexemes made before the getter was installed
         lex.norm_ = normalise(lex.orth_)
     for case in SPECIAL_CASES:
-        for form in {case, case.upper(), case.capitalize()}:
+        # "MS." and "MR." in upper case are abbreviations (mitral stenosis/regurgitation), not titles
+        forms = {case, case.capitalize()} if case in _TITLES else {case, case.upper(), case.capitalize()}
+        for form in forms:
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
     return nlp

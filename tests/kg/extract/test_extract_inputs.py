@@ -28,7 +28,8 @@ def test_five_megabyte_note_is_refused_quickly(extractor):
 def test_large_note_under_a_raised_limit(tiny_terms):
     ex = build_extractor(tiny_terms, max_chars=3_000_000)
     res = ex.extract("Denies fever. Has cough.\n" * 4000)
-    assert len(res.findings) == 8000 and res.findings[0].negated and not res.findings[1].negated
+    assert len(res.mentions) == 8000 and res.mentions[0].negated and not res.mentions[1].negated
+    assert [f.assertion for f in res.findings] == ["absent", "present"]  # one finding per concept and assertion
 
 
 def test_utf8_bytes_are_accepted(extractor):
@@ -46,15 +47,15 @@ def test_examples_are_synthetic_and_read_right(extractor):
     for p in EXAMPLES.glob("note_*.txt"):
         assert p.read_text().startswith("SYNTHETIC EXAMPLE NOTE — not a real patient.")
     res = extractor.extract((EXAMPLES / "note_sob_fever.txt").read_text())
-    by = {(f.concept_id, f.text): f for f in res.findings}
+    by = {(f.concept_id, f.text): f for f in res.mentions}
     assert res.context.age_years == 67 and res.context.sex == "male"
     assert by[("HP:0001945", "T 39.2 C")].is_present and by[("HP:0012418", "SpO2 86%")].value == "86 %"
     assert by[("HP:0002094", "SOB")].is_present and by[("HP:0002315", "headache")].negated
     assert by[("HP:0002099", "asthma")].experiencer == "family"
     assert by[("HP:0000822", "HTN")].historical
     neg = extractor.extract((EXAMPLES / "note_negations.txt").read_text())
-    assert {f.text for f in neg.findings if f.negated} >= {"fever", "chills", "cough", "chest pain", "Vomiting"}
-    assert not [f for f in neg.findings if f.text == "nausea"][0].negated
+    assert {f.text for f in neg.mentions if f.negated} >= {"fever", "chills", "cough", "chest pain", "Vomiting"}
+    assert not [f for f in neg.mentions if f.text == "nausea"][0].negated
     marfan = extractor.extract((EXAMPLES / "note_marfan.txt").read_text())
     got = {f.concept_id: f for f in marfan.findings}
     assert {"HP:0000098", "HP:0001166", "HP:0001083", "HP:0000767"} <= set(got)
