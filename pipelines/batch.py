@@ -75,7 +75,7 @@ class BatchItem:
     error_type: str = ""
 
 
-def _read_txt(path: Path) -> BatchItem:
+def _read_txt(path: Path, task: str) -> BatchItem:
     from pipelines.cli.diagnose import read_note   # the very reader `medkg diagnose FILE` uses
 
     item_id = path.name[:-4] if path.name.endswith(".txt") else path.name
@@ -83,7 +83,7 @@ def _read_txt(path: Path) -> BatchItem:
         name, text = read_note(str(path))
     except MedkgError as err:
         return BatchItem(item_id, error=str(err), error_type=type(err).__name__)
-    return BatchItem(item_id, {"notes": [(name, text)]})
+    return BatchItem(item_id, {"note": text} if task == "extract" else {"notes": [(name, text)]})
 
 
 def _diagnose_kwargs(obj: dict, where: str) -> dict:
@@ -153,30 +153,32 @@ def iter_inputs(path: str | Path, task: str) -> Iterator[BatchItem]:
     path = Path(path)
     if not path.exists():
         raise InputError(f"batch input {path} does not exist (give a folder of .txt notes or a .jsonl file)")
+    files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file()) if path.is_dir() else []
+    if path.is_dir() and not files:
+        raise InputError(f"batch input folder {path} holds no .txt notes")
+    return _unique(_items(path, files, task))
+
+
+def _items(path: Path, files: list[Path], task: str) -> Iterator[BatchItem]:
+    if path.is_dir():
+        for p in files:
+            yield _read_txt(p, task)
+        return
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                yield BatchItem(f"line {lineno}", error=f"line {lineno} is not UTF-8 text (invalid byte at "
+                                                        f"position {err.start})", error_type="InputError")
+                continue
+            if line.strip():
+                yield _jsonl_item(line, lineno, task)
+
+
+def _unique(items: Iterator[BatchItem]) -> Iterator[BatchItem]:
     seen: set[str] = set()
-
-    def items() -> Iterator[BatchItem]:
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file())
-            if not files:
-                raise InputError(f"batch input folder {path} holds no .txt notes")
-            for p in files:
-                yield _read_txt(p)
-            return
-        with open(path, encoding="utf-8", errors="strict") as fh:
-            lineno = 0
-            while True:
-                lineno += 1
-                try:
-                    line = fh.readline()
-                except UnicodeDecodeError:
-                    raise InputError(f"batch input {path} is not UTF-8 text (near line {lineno})") from None
-                if not line:
-                    return
-                if line.strip():
-                    yield _jsonl_item(line, lineno, task)
-
-    for item in items():
+    for item in items:
         if item.id in seen and not item.error:
             yield BatchItem(item.id, error=f"id {item.id!r} repeats an earlier input (ids must be unique)",
                             error_type="InputError")
