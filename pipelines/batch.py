@@ -48,12 +48,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kg.errors import ConfigError, InputError, MedkgError
 
-__all__ = ["BatchItem", "BatchResult", "BatchWorker", "TASKS", "RAY_EXTRA", "iter_inputs", "count_inputs",
+__all__ = ["BatchItem", "BatchResult", "BatchWorker", "TASKS", "WORKER_TASKS", "map_chunks", "RAY_EXTRA", "iter_inputs", "count_inputs",
            "done_ids", "make_engine", "LocalEngine", "RayEngine", "run_batch", "require_ray"]
 
 log = logging.getLogger(__name__)
 
 TASKS = ("diagnose", "extract")
+WORKER_TASKS = (*TASKS, "mine")
 RAY_EXTRA = "batch"
 _RAY_HINT = (f"--ray needs the Ray package, which is not installed: pip install 'medkg[{RAY_EXTRA}]' "
              f"(or pip install ray); without --ray the batch runs in this process")
@@ -234,22 +235,27 @@ def _error_line(item_id: str, message: str, error_type: str) -> str:
 class BatchWorker:
     """Loads the workspace once and runs chunks of inputs; one per process (or Ray actor).
 
-    ``task`` is ``diagnose`` / ``extract`` (each item -> one JSON line) or ``mine`` (each item's
+    A task is ``diagnose`` / ``extract`` (each item -> one JSON line) or ``mine`` (each item's
     ``text`` -> the sorted disease and phenotype ids it mentions, see :mod:`pipelines.mine`).
+    ``task`` given at construction loads what that task needs at once (else on first use).
     """
 
-    def __init__(self, settings, task: str, ranker: str | None = None, top_k: int = 10,
+    def __init__(self, settings, task: str | None = None, ranker: str | None = None, top_k: int = 10,
                  with_literature: bool = True) -> None:
         from pipelines.workspace import Workspace
 
-        if task not in (*TASKS, "mine"):
-            raise InputError(f"unknown batch task {task!r}; valid tasks: {', '.join(TASKS)}, mine")
-        self.task = task
         self.top_k = top_k
         self.with_literature = with_literature
         self.ws = Workspace(settings, ranker=ranker)
+        if task is not None:
+            self.load(task)
+
+    def load(self, task: str) -> None:
+        """Load the parts of the workspace ``task`` needs."""
+        if task not in WORKER_TASKS:
+            raise InputError(f"unknown batch task {task!r}; valid tasks: {', '.join(WORKER_TASKS)}")
         if task == "diagnose":
-            self.ws.warm(literature=with_literature)
+            self.ws.warm(literature=self.with_literature)
         else:
             _ = self.ws.extractor
 
@@ -262,19 +268,22 @@ class BatchWorker:
 
         return psutil.Process().memory_info().rss / 1e6
 
-    def run(self, chunk: Sequence[BatchItem]) -> list:
-        if self.task == "mine":
+    def run(self, task: str, chunk: Sequence[BatchItem]) -> list:
+        """One result per item, in order."""
+        if task not in WORKER_TASKS:
+            raise InputError(f"unknown batch task {task!r}; valid tasks: {', '.join(WORKER_TASKS)}")
+        if task == "mine":
             from pipelines.mine import mentions
 
             return [mentions(self.ws.graph, self.ws.extractor, item.request.get("text", "")) for item in chunk]
-        return [self._one(item) for item in chunk]
+        return [self._one(task, item) for item in chunk]
 
-    def _one(self, item: BatchItem) -> tuple[str, bool]:
+    def _one(self, task: str, item: BatchItem) -> tuple[str, bool]:
         """(the output line, whether it is a result rather than an error line)."""
         if item.error:
             return _error_line(item.id, item.error, item.error_type or "InputError"), False
         try:
-            if self.task == "extract":
+            if task == "extract":
                 body = json.dumps(self.ws.extractor.extract(item.request["note"]).to_dict(),
                                   ensure_ascii=False, default=str)
             else:
@@ -323,10 +332,10 @@ class LocalEngine:
         self.worker = BatchWorker(*worker_args, **worker_kwargs)
         self.workers = 1
 
-    def map(self, chunks: Iterable[list]) -> Iterator[tuple[list, list]]:
+    def map(self, task: str, chunks: Iterable[list]) -> Iterator[tuple[list, list]]:
         """(chunk, results) in order."""
         for chunk in chunks:
-            yield chunk, self.worker.run(chunk)
+            yield chunk, self.worker.run(task, chunk)
 
     def memory_mb(self) -> list[float]:
         return [self.worker.memory_mb()]
@@ -368,7 +377,7 @@ class RayEngine:
         self._args, self._kwargs = worker_args, worker_kwargs
         self.actors = [self._new_actor() for _ in range(self.workers)]
         try:
-            ray.get([a.ready.remote() for a in self.actors])
+            ray.get([a.ready.remote() for a in self.actors])   # every actor has loaded the workspace
         except ray.exceptions.RayActorError as err:
             self.close()
             raise MedkgError(f"a Ray worker failed while loading the workspace: {_cause(err)}") from None
@@ -376,7 +385,8 @@ class RayEngine:
     def _new_actor(self):
         return self._remote.remote(*self._args, **self._kwargs)
 
-    def map(self, chunks: Iterable[list]) -> Iterator[tuple[list, list]]:
+    def map(self, task: str, chunks: Iterable[list]) -> Iterator[tuple[list, list]]:
+        """(chunk, results) in input order."""
         ray = self.ray
         source = iter(enumerate(chunks))
         free = list(self.actors)
@@ -392,7 +402,7 @@ class RayEngine:
                     exhausted = True
                     break
                 actor = free.pop()
-                running[actor.run.remote(chunk)] = (idx, chunk, actor)
+                running[actor.run.remote(task, chunk)] = (idx, chunk, actor)
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1
@@ -435,9 +445,12 @@ def _cause(err: BaseException) -> str:
     return f"{type(cause).__name__}: {str(cause).strip().splitlines()[-1] if str(cause).strip() else ''}"
 
 
-def make_engine(settings, task: str, *, ray: str | None = None, workers: int | None = None,
+def make_engine(settings, task: str | None = None, *, ray: str | None = None, workers: int | None = None,
                 ranker: str | None = None, top_k: int = 10, with_literature: bool = True):
-    """The engine for a batch: in this process without ``ray``, else Ray actors."""
+    """The engine for a batch: in this process without ``ray``, else Ray actors.
+
+    ``task`` loads what that task needs up front; an engine can run any task.
+    """
     args = (settings, task)
     kwargs = {"ranker": ranker, "top_k": top_k, "with_literature": with_literature}
     if ray is None:
@@ -512,7 +525,7 @@ def run_batch(task: str, source: str | Path, out: str | Path, settings, *, ray: 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "a", encoding="utf-8") as fh:
-            for chunk, lines in engine.map(_chunks(todo(), chunk_size)):
+            for chunk, lines in engine.map(task, _chunks(todo(), chunk_size)):
                 for line, ok in lines:
                     fh.write(line + "\n")
                     result.written += 1
@@ -531,7 +544,7 @@ def run_batch(task: str, source: str | Path, out: str | Path, settings, *, ray: 
 def map_chunks(engine, items: Iterable[BatchItem], chunk_size: int = 64,
                on_chunk: Callable[[int], None] | None = None) -> Iterator[tuple[BatchItem, Any]]:
     """(item, result) for every item, through ``engine`` in chunks (used by literature mining)."""
-    for chunk, results in engine.map(_chunks(items, chunk_size)):
+    for chunk, results in engine.map("mine", _chunks(items, chunk_size)):
         if on_chunk is not None:
             on_chunk(len(chunk))
         yield from zip(chunk, results)

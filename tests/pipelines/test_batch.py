@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.batch import BatchItem, done_ids, iter_inputs, run_batch
+from pipelines.batch import BatchItem, done_ids, iter_inputs, make_engine, run_batch
 from pipelines.cli import app, main
 from pipelines.config import load_settings
 
@@ -166,13 +166,17 @@ def test_iter_inputs_reads_notes_like_diagnose(tmp_path):
 @pytest.mark.slow
 def test_ray_lines_equal_in_process(ray_local, tiny_home, notes_dir, jsonl, tmp_path):
     settings = load_settings(home=tiny_home.root)
-    for source, task in ((notes_dir, "diagnose"), (jsonl, "diagnose"), (notes_dir, "extract")):
-        here, there = tmp_path / f"{task}-{source.name}-local.jsonl", tmp_path / f"{task}-{source.name}-ray.jsonl"
-        run_batch(task, source, here, settings, ranker="lr")
-        result = run_batch(task, source, there, settings, ray="local", workers=2, ranker="lr", chunk_size=1)
-        assert (result.engine, result.workers) == ("ray", 2)
-        assert len(result.worker_memory_mb) == 2 and all(m > 50 for m in result.worker_memory_mb)
-        a, b = _lines(here), _lines(there)
-        assert [x["id"] for x in a] == [x["id"] for x in b]
-        assert [_strip(x) for x in a] == [_strip(x) for x in b]
+    engine = make_engine(settings, "diagnose", ray="local", workers=2, ranker="lr")   # loads each actor once
+    try:
+        assert engine.workers == 2 and all(m > 50 for m in engine.memory_mb())
+        for source, task in ((notes_dir, "diagnose"), (jsonl, "diagnose"), (notes_dir, "extract")):
+            here, there = tmp_path / f"{task}-{source.name}-local.jsonl", tmp_path / f"{task}-{source.name}-ray.jsonl"
+            run_batch(task, source, here, settings, ranker="lr")
+            result = run_batch(task, source, there, settings, engine=engine, chunk_size=1)
+            assert (result.engine, result.workers) == ("ray", 2)
+            a, b = _lines(here), _lines(there)
+            assert [x["id"] for x in a] == [x["id"] for x in b]
+            assert [_strip(x) for x in a] == [_strip(x) for x in b]
+    finally:
+        engine.close()
     assert ray_local.is_initialized()          # the session's Ray is reused, not shut down
