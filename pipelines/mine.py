@@ -5,7 +5,8 @@ proposal.tsv --dry-run`` shows what it would change, and a person decides whethe
 1. The extractor reads every abstract of the literature store (title + abstract), batched on
    the same engine as ``medkg batch`` (in this process, or Ray actors with ``--ray``). A
    document *mentions* a concept when the extractor finds it there not negated; diseases and
-   phenotypes are told apart by the graph node's category.
+   phenotypes are told apart by the graph node's category (HPO terms only under "Phenotypic
+   abnormality", so "Healthy" or a mode of inheritance is never proposed as a phenotype).
 2. For each disease D and phenotype P: ``a`` = documents mentioning both, ``n_D``, ``n_P`` =
    documents mentioning each, ``N`` = documents read.
 3. **Association: a one-sided Fisher's exact test** on the 2x2 table (``a``, ``n_D - a``,
@@ -52,6 +53,7 @@ PROPOSAL_KEY = "medkg/literature-mined"
 PROPOSAL_COLUMNS = ("subject", "predicate", "object", "subject_label", "object_label", "citation", "score", "note")
 DISEASE_CATEGORIES = ("Disease",)
 PHENOTYPE_CATEGORIES = ("PhenotypicFeature",)
+PHENOTYPIC_ABNORMALITY = "HP:0000118"
 MAX_CITED = 20           # PMIDs listed per row (the note gives the full count)
 
 
@@ -91,9 +93,18 @@ def mentions(G: nx.MultiDiGraph, extractor, text: str) -> Mentions:
         category = G.nodes[f.concept_id].get("category")
         if category in DISEASE_CATEGORIES:
             diseases.add(f.concept_id)
-        elif category in PHENOTYPE_CATEGORIES:
+        elif category in PHENOTYPE_CATEGORIES and _is_abnormality(G, f.concept_id):
             phenotypes.add(f.concept_id)
     return Mentions(tuple(sorted(diseases)), tuple(sorted(phenotypes)))
+
+
+def _is_abnormality(G: nx.MultiDiGraph, node: str) -> bool:
+    """HPO terms count only under 'Phenotypic abnormality' (not modifiers, 'Healthy', inheritance)."""
+    if not node.startswith("HP:") or PHENOTYPIC_ABNORMALITY not in G:
+        return True
+    from kg.paths import ancestors_within
+
+    return PHENOTYPIC_ABNORMALITY in ancestors_within(G, node, 64)
 
 
 def fisher_greater(a: int, n: int, n_d: int, n_p: int) -> float:
