@@ -12,6 +12,8 @@ types, :meth:`save` writes the lists into ``invlists.ivfdata`` beside ``dense.fa
 (``faiss.OnDiskInvertedLists``) and :meth:`load` memory-maps them, with ``vectors.npy``
 memory-mapped too, so a search process holds only the coarse centroids and the pages it
 touches (see ``bench/ivfpq.py``). A write (add, remove) first copies the lists back into memory.
+``refine=R`` (``[retrieval] ivf_refine``) re-scores the ``R x k`` best approximate candidates
+exactly from the stored vectors, which recovers most of what product quantisation loses.
 
 The live vectors and their keys are kept beside the FAISS index (``vectors.npy``,
 ``keys.npy``), so any index type can be rebuilt without re-encoding.
@@ -95,9 +97,12 @@ class DenseIndex:
     """
 
     def __init__(self, dim: int, factory: str = "Flat", ef_search: int = 128, nprobe: int = 16, rebuild_fraction: float = 0.2,
-                 on_disk: bool = False) -> None:
+                 on_disk: bool = False, refine: int = 0) -> None:
         self.dim = int(dim)
         self.on_disk = bool(on_disk)
+        self.refine = int(refine)
+        self._keys_sorted: bool | None = None   # caches for re-scoring (reset on every write)
+        self._row_of: dict[int, int] | None = None
         self.factory = factory
         self.ef_search = ef_search
         self.nprobe = nprobe
@@ -151,6 +156,7 @@ class DenseIndex:
         if keys.shape[0] == 0:
             return
         self._materialize()
+        self._keys_sorted, self._row_of = None, None
         self.keys = np.concatenate([self.keys, keys])
         self.vectors = np.concatenate([self.vectors, vecs])
         if not self._index.is_trained:
@@ -164,6 +170,7 @@ class DenseIndex:
         keys = np.asarray(sorted({int(k) for k in keys}), dtype=np.int64)
         if keys.size == 0:
             return
+        self._keys_sorted, self._row_of = None, None
         keep = ~np.isin(self.keys, keys)
         present = self.keys[~keep]
         self.keys, self.vectors = self.keys[keep], self.vectors[keep]
@@ -237,7 +244,8 @@ class DenseIndex:
             return []
         self._set_search_params()
         k = min(int(k), len(self))
-        depth = k + len(self._dead) if len(self._dead) < 64 else 2 * k
+        want = k * self.refine if self.refine > 1 else k       # refine: exact re-scoring of more candidates
+        depth = want + len(self._dead) if len(self._dead) < 64 else 2 * want
         faiss = _faiss()
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)  # one query: OpenMP fan-out only adds spin-wait latency
@@ -246,11 +254,30 @@ class DenseIndex:
                 depth = min(depth, self._index.ntotal)
                 scores, ids = self._index.search(q, depth)
                 hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and int(i) not in self._dead]
-                if len(hits) >= k or depth >= self._index.ntotal:
-                    return hits[:k]
+                if len(hits) >= want or depth >= self._index.ntotal:
+                    return self._rescore(q[0], hits[:want], k) if self.refine > 1 else hits[:k]
                 depth *= 2
         finally:
             faiss.omp_set_num_threads(threads)
+
+    def _rescore(self, q: np.ndarray, hits: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """Exact inner products of the candidates, from the stored (possibly memory-mapped) vectors."""
+        if not hits:
+            return hits
+        keys = np.fromiter((h[0] for h in hits), dtype=np.int64, count=len(hits))
+        if self._keys_sorted is None:
+            self._keys_sorted = bool(self.keys.size < 2 or np.all(self.keys[1:] > self.keys[:-1]))
+        if self._keys_sorted:
+            rows = np.searchsorted(self.keys, keys)
+        else:
+            if self._row_of is None:
+                self._row_of = {int(key): i for i, key in enumerate(self.keys)}
+            rows = np.array([self._row_of[int(key)] for key in keys])
+        order = np.argsort(rows)                  # read the memory-mapped rows in file order
+        scores = np.empty(len(rows), dtype=np.float32)
+        scores[order] = np.asarray(self.vectors[rows[order]], dtype=np.float32) @ q
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [(int(keys[i]), float(scores[i])) for i in best]
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, folder: Path) -> None:

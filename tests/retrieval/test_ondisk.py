@@ -70,3 +70,21 @@ def test_literature_index_with_on_disk_ivf(tmp_path):
     with LiteratureIndex.open(tmp_path, config) as lit:
         assert [h.id for h in lit.search("topic 3", k=5, mode="dense")] == first
         assert lit.remove(["1"]).removed == 1
+
+
+def test_refine_rescores_exactly_from_stored_vectors(tmp_path):
+    x = _clustered(3000, seed=1)
+    exact = DenseIndex(32, "Flat")
+    exact.add(np.arange(10, 3010), x)
+    approx = DenseIndex(32, FACTORY, nprobe=16, on_disk=True)
+    approx.add(np.arange(10, 3010), x)
+    approx.save(tmp_path / "d")
+    refined = DenseIndex.load(tmp_path / "d", nprobe=16, on_disk=True, refine=20)
+
+    def recall(idx):
+        return np.mean([len({k for k, _ in idx.search(q, 10)} & {k for k, _ in exact.search(q, 10)}) / 10 for q in x[:50]])
+
+    assert recall(refined) > recall(approx)
+    hits = refined.search(x[7], 10)
+    assert hits[0][0] == 17 and hits[0][1] == pytest.approx(1.0, abs=1e-5)   # exact scores
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
