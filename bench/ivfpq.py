@@ -6,9 +6,12 @@ loaded the index and searched, single-query latency (p50 / p95, one thread, as t
 searches) and recall@10 against exact inner-product search. Baselines in the same run: Flat,
 and the same IVF-PQ index loaded into memory.
 
-The vectors are synthetic, not embeddings of real text: unit vectors drawn around 2,000 random
-centres (a mixture, so that an inverted-file index has structure to find; uniform random
-vectors are the worst case for IVF and PQ). Queries are fresh draws from the same mixture.
+The vectors are synthetic, not embeddings of real text: a mixture of 2,000 Gaussian clusters in a
+32-dimensional latent space, lifted to 384 dimensions by a random linear map, plus small isotropic
+noise, then normalised (real sentence embeddings have a low intrinsic dimension; i.i.d. 384-d noise
+has none, and no approximate index can find its neighbours). Queries are fresh draws from the
+same mixture. RSS is given in full and without file-backed pages (memory-mapped index files and
+vectors, which the kernel can drop and re-read).
 Each phase runs in its own process, so each RSS is that phase's alone.
 
     python bench/ivfpq.py                      # 1,000,000 x 384 (MiniLM's dimension), IVF1024,PQ48
@@ -36,6 +39,14 @@ def _rss_mb() -> float:
     import psutil
 
     return psutil.Process().memory_info().rss / 1e6
+
+
+def _anon_mb() -> float:
+    """Resident memory not backed by a file (RSS minus mapped file pages, which the kernel can drop)."""
+    import psutil
+
+    info = psutil.Process().memory_info()
+    return (info.rss - info.shared) / 1e6
 
 
 def _peak_mb() -> float:
@@ -66,16 +77,21 @@ def _child(queue, fn, args):
 
 def generate(work: str, n: int, dim: int, queries: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(2000, dim)).astype("float32")
+    latent = 32      # sentence embeddings have a low intrinsic dimension; isotropic 384-d noise has none
+    centres = rng.normal(size=(2000, latent)).astype("float32")
+    lift = rng.normal(size=(latent, dim)).astype("float32") / np.sqrt(latent)
+
+    def draw(m: int) -> np.ndarray:
+        z = centres[rng.integers(0, len(centres), m)] + 0.5 * rng.normal(size=(m, latent)).astype("float32")
+        x = z @ lift + 0.05 * rng.normal(size=(m, dim)).astype("float32")
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype("float32")
+
     base = np.lib.format.open_memmap(Path(work) / "base.npy", mode="w+", dtype="float32", shape=(n, dim))
     step = 100_000
     for start in range(0, n, step):
-        m = min(step, n - start)
-        x = centres[rng.integers(0, len(centres), m)] + 0.6 * rng.normal(size=(m, dim)).astype("float32")
-        base[start:start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
+        base[start:start + min(step, n - start)] = draw(min(step, n - start))
     base.flush()
-    q = centres[rng.integers(0, len(centres), queries)] + 0.6 * rng.normal(size=(queries, dim)).astype("float32")
-    q = (q / np.linalg.norm(q, axis=1, keepdims=True)).astype("float32")
+    q = draw(queries)
     np.save(Path(work) / "queries.npy", q)
     # exact top-10 by inner product, block by block
     best_s = np.full((queries, 10), -np.inf, dtype="float32")
@@ -125,6 +141,7 @@ def search(work: str, folder: str, nprobes: list[int], on_disk: bool, max_querie
     t0 = time.perf_counter()
     idx = DenseIndex.load(Path(work) / folder, on_disk=on_disk)
     load_s = time.perf_counter() - t0
+    rss_load, anon_load = _rss_mb(), _anon_mb()
     rows = []
     for nprobe, refine in [(a, b) for b in refines for a in nprobes]:
         idx.nprobe, idx.refine = nprobe, refine
@@ -134,9 +151,10 @@ def search(work: str, folder: str, nprobes: list[int], on_disk: bool, max_querie
             hits = idx.search(q[i], k=10)
             lat.append((time.perf_counter() - t) * 1000)
             recall.append(len({k for k, _ in hits} & set(truth[i].tolist())) / 10)
-        rows.append({"nprobe": nprobe, "refine": refine, "p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
+        rows.append({"nprobe": nprobe, "refine": refine, "rss_mb": _rss_mb(), "anon_mb": _anon_mb(), "p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
                      "recall@10": float(np.mean(recall))})
-    return {"load_s": load_s, "rss_mb": _rss_mb(), "rss_before_load_mb": rss0, "peak_mb": _peak_mb(), "rows": rows,
+    return {"load_s": load_s, "rss_mb": _rss_mb(), "rss_before_load_mb": rss0, "anon_after_load_mb": anon_load,
+            "rss_after_load_mb": rss_load, "peak_mb": _peak_mb(), "rows": rows,
             "load": os.getloadavg()}
 
 
@@ -181,10 +199,11 @@ def main() -> None:
 
 
 def _print(name: str, s: dict) -> None:
-    print(f"{name}: load {s['load_s']:.1f} s, RSS after load + search {s['rss_mb']:.0f} MB "
-          f"(interpreter + imports {s['rss_before_load_mb']:.0f} MB), load avg {s['load'][0]:.1f}", flush=True)
+    print(f"{name}: load {s['load_s']:.1f} s; RSS after load {s['rss_after_load_mb']:.0f} MB ({s['anon_after_load_mb']:.0f} MB "
+          f"not file-backed; interpreter + imports {s['rss_before_load_mb']:.0f} MB); load avg {s['load'][0]:.1f}", flush=True)
     for r in s["rows"]:
-        print(f"    nprobe {r['nprobe']:>3} refine {r['refine']:>2}: p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms, recall@10 {r['recall@10']:.3f}",
+        print(f"    nprobe {r['nprobe']:>3} refine {r['refine']:>2}: p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms, "
+              f"recall@10 {r['recall@10']:.3f}; RSS after {r['rss_mb']:.0f} MB ({r['anon_mb']:.0f} MB not file-backed)",
               flush=True)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import logging
 import math
 import time
 from collections import Counter, defaultdict
@@ -44,10 +45,12 @@ from typing import Iterable
 
 import networkx as nx
 
-from kg.errors import InputError
+from kg.errors import InputError, MedkgError
 
 __all__ = ["Mentions", "MinedPair", "MineResult", "mentions", "fisher_greater", "associate", "mine_literature",
            "write_proposal", "PROPOSAL_KEY", "PROPOSAL_COLUMNS"]
+
+log = logging.getLogger(__name__)
 
 PROPOSAL_KEY = "medkg/literature-mined"
 PROPOSAL_COLUMNS = ("subject", "predicate", "object", "subject_label", "object_label", "citation", "score", "note")
@@ -80,11 +83,11 @@ def mentions(G: nx.MultiDiGraph, extractor, text: str) -> Mentions:
     >>> mentions(G, ex, "Flu without fever.").phenotypes
     ()
     """
-    from kg.errors import MedkgError
-
     try:
         found = extractor.extract(text).findings
-    except MedkgError:
+    except Exception as err:  # noqa: BLE001 - an unreadable abstract is counted out, never the end of the run
+        if not isinstance(err, MedkgError):
+            log.error("unexpected %s while reading an abstract", type(err).__name__)
         return Mentions(ok=False)
     diseases, phenotypes = set(), set()
     for f in found:
