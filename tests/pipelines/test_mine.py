@@ -136,3 +136,20 @@ def test_mine_pubmedqa_abstracts(tmp_path):
     ids = {d.id for d in docs}
     g = parse_guideline(tmp_path / "p.tsv")
     assert all(r.startswith("PMID:") and r[5:] in ids for s in g.statements for r in s.references)
+
+
+def test_applied_proposal_keeps_the_score_on_the_edge(tmp_path):
+    """Only when a person applies it: the score travels to the edge as a qualifier."""
+    from kg.update import apply_update
+    from kg.view import load_view
+    from pipelines.mine import MinedPair, write_proposal
+
+    home = build_tiny_home(tmp_path / "home", literature=False)
+    G = load_view(home)
+    pair = MinedPair("ORPHA:99997", "HP:0001945", 3, 3, 4, 1e-3, 2e-3, 5.0, ("33333333",))
+    path = tmp_path / "proposal.tsv"
+    path.write_text(write_proposal([pair], G, documents=12, version="test-1"), encoding="utf-8")
+    apply_update(home, path, applied_by="test")
+    edges = [d for d in load_view(home).get_edge_data("ORPHA:99997", "HP:0001945").values()
+             if d.get("predicate") == "has_phenotype"]
+    assert len(edges) == 1 and edges[0]["score"] == "3.00" and edges[0]["references"] == ("PMID:33333333",)
