@@ -24,7 +24,10 @@ delete them to retry those inputs.
 ``ray="local"`` a local Ray starts (or the running one is reused) and ``workers`` actors each
 load the workspace (graph, extractor, ranker, literature) once; ``ray="ADDRESS"`` joins a
 cluster (every node must see the same ``MEDKG_HOME`` path, e.g. on a shared file system).
-Both engines run the same :class:`BatchWorker` code, so their lines are identical.
+Both engines run the same :class:`BatchWorker` code with one native thread per worker, so their
+lines are identical. ``medkg diagnose --jsonl`` gives the same lines with the LR and Resnik rankers;
+with the Transformer ranker it does when it runs with one thread too (``OMP_NUM_THREADS=1``),
+else scores can differ in the 6th digit (torch splits sums by thread count).
 
 >>> import json, tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -228,6 +231,23 @@ def done_ids(out: str | Path) -> set[str]:
 
 
 # ----------------------------------------------------------------------------------- the worker
+def _one_thread() -> None:
+    """Native libraries (torch, BLAS, OpenMP) get one thread in every batch worker.
+
+    The workers are the parallelism; and the Transformer ranker's scores depend, in the 6th
+    digit, on torch's thread count (how sums are split), so in-process and Ray workers (Ray
+    gives each 1-CPU actor one thread) must use the same count to write identical lines.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.set_num_threads(1)
+
+
 def _error_line(item_id: str, message: str, error_type: str) -> str:
     return json.dumps({"id": item_id, "error": message, "error_type": error_type}, ensure_ascii=False)
 
@@ -244,6 +264,7 @@ class BatchWorker:
                  with_literature: bool = True) -> None:
         from pipelines.workspace import Workspace
 
+        _one_thread()
         self.top_k = top_k
         self.with_literature = with_literature
         self.ws = Workspace(settings, ranker=ranker)
