@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -55,12 +56,13 @@ def run(engine_kind: str, workers: int, args, source: Path, settings) -> dict:
                          with_literature=args.with_literature)
     load_s = time.perf_counter() - t0
     overhead = _ray_overhead_mb() if engine_kind == "ray" else 0.0
-    out = Path(tempfile.mkdtemp()) / "out.jsonl"
+    out = Path(tempfile.mkdtemp(prefix="medkg-batch-out-")) / "out.jsonl"
     try:
         result = run_batch(args.task, source, out, settings, engine=engine, with_literature=args.with_literature,
                            chunk_size=args.chunk_size)
     finally:
         engine.close()
+        shutil.rmtree(out.parent, ignore_errors=True)
     rate = result.written / (result.seconds - result.load_seconds)
     return {"engine": engine_kind, "workers": workers, "inputs_per_s": rate, "start_s": load_s,
             "errors": result.errors, "worker_rss_mb": result.worker_memory_mb, "ray_overhead_mb": overhead,
@@ -89,9 +91,12 @@ def main() -> None:
             fh.write(json.dumps({"id": f"synthetic-{i}", "note": "SYNTHETIC NOTE.\n" + synthetic_note(rng)}) + "\n")
     print(f"{args.notes} synthetic notes, task {args.task}, literature {'on' if args.with_literature else 'off'}, "
           f"cpus {os.cpu_count()}, load {os.getloadavg()}", flush=True)
-    rows = [run("in-process", 1, args, source, settings)]
-    if not args.no_ray:
-        rows += [run("ray", w, args, source, settings) for w in args.workers]
+    try:
+        rows = [run("in-process", 1, args, source, settings)]
+        if not args.no_ray:
+            rows += [run("ray", w, args, source, settings) for w in args.workers]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     for r in rows:
         print(f"{r['engine']:>10} x{r['workers']}: {r['inputs_per_s']:.2f} inputs/s, start {r['start_s']:.1f} s, "
               f"worker RSS {', '.join(f'{m:.0f}' for m in r['worker_rss_mb'])} MB, Ray's own processes "
