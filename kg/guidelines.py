@@ -18,7 +18,8 @@ per row, after a header block of ``# name: value`` comment lines::
 
 Columns: ``subject``, ``predicate``, ``object`` are required; ``subject_label``,
 ``object_label``, ``strength``, ``evidence_level``, ``citation`` (several separated by
-``;`` or ``|``) and ``note`` are optional; any other column is an error. Predicates are
+``;`` or ``|``), ``note`` and ``score`` (a mined proposal's association score, see
+``medkg literature mine``) are optional; any other column is an error. Predicates are
 names (``treats``), CURIEs (``biolink:treats``) or IRIs. Header keys: ``key`` (or ``issuer``
 plus ``guideline_id``), ``version`` (required), ``date`` (``YYYY[-MM[-DD]]``), ``title``,
 ``url``, ``citation`` (used for rows without one); a one-word ``# word: ...`` line with
@@ -67,7 +68,7 @@ __all__ = ["Guideline", "GuidelineStatement", "parse_guideline", "guideline_key"
            "META_KEYS", "category_for", "write_table"]
 
 COLUMNS = ("subject", "predicate", "object", "subject_label", "object_label", "strength", "evidence_level",
-           "citation", "note")
+           "citation", "note", "score")
 REQUIRED_COLUMNS = ("subject", "predicate", "object")
 META_KEYS = ("key", "issuer", "guideline_id", "version", "date", "title", "url", "citation")
 _META_ALIASES = {"id": "guideline_id", "guideline": "guideline_id", "guidelineid": "guideline_id",
@@ -98,6 +99,7 @@ class GuidelineStatement:
     evidence_level: str = ""     # quality / level of evidence as the guideline grades it
     references: tuple[str, ...] = ()
     note: str = ""
+    score: str = ""              # a mined proposal's association score (kept as the file gives it)
     line: int = 0                # 1-based line in the file (0: not known)
     spo: tuple[str, str, str] = field(init=False, repr=False, compare=False)  # (subject, predicate, object)
 
@@ -109,7 +111,7 @@ class GuidelineStatement:
         return {"subject": self.subject, "subject_label": self.subject_label, "predicate": self.predicate.value,
                 "object": self.object, "object_label": self.object_label, "strength": self.strength,
                 "evidence_level": self.evidence_level, "references": list(self.references), "note": self.note,
-                "line": self.line}
+                "score": self.score, "line": self.line}
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,7 @@ def _statement(row: dict, where: str, line: int) -> GuidelineStatement:
         evidence_level=row.get("evidence_level", "").strip(),
         references=_split_refs(row.get("citation", "")),
         note=row.get("note", "").strip(),
+        score=row.get("score", "").strip(),
         line=line,
     )
 

@@ -25,7 +25,7 @@ __all__ = ["Node", "Edge", "SourceData", "frequency_value", "frequency_text", "Q
 QUALIFIER_KEYS = (
     "frequency", "onset", "sex", "modifier", "evidence", "biocuration", "aspect",
     "n_curators", "n_resources", "n_labels", "strength", "evidence_level", "mapping_justification",
-    "negated", "note",
+    "negated", "note", "score",
 )
 
 # HPO frequency terms -> a representative probability (the midpoint of the range HPO gives).

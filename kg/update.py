@@ -255,7 +255,7 @@ def _statement_from_edge(G: nx.MultiDiGraph, u: str, v: str, d: dict) -> Guideli
         subject_label=G.nodes[u].get("label", "") if u in G else "",
         object_label=G.nodes[v].get("label", "") if v in G else "",
         strength=d.get("strength", ""), evidence_level=d.get("evidence_level", ""),
-        references=tuple(d.get("references", ())), note=d.get("note", ""), line=0)
+        references=tuple(d.get("references", ())), note=d.get("note", ""), score=d.get("score", ""), line=0)
 
 
 def _graph_statements(store: StoreBase, G: nx.MultiDiGraph, iris: set[str]) -> dict[tuple, GuidelineStatement]:
@@ -345,7 +345,7 @@ def _names(G: nx.MultiDiGraph, node: str) -> set[str]:
 
 def _edge_for(g: Guideline, st: GuidelineStatement) -> Edge:
     qualifiers = tuple((k, v) for k, v in (("strength", st.strength), ("evidence_level", st.evidence_level),
-                                           ("note", st.note)) if v)
+                                           ("note", st.note), ("score", st.score)) if v)
     return Edge(st.subject, st.predicate, st.object, GUIDELINE_SOURCE_PREFIX + g.key, g.version,
                 references=st.references, qualifiers=qualifiers)
 

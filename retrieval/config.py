@@ -39,6 +39,10 @@ class RetrievalConfig:
     dense_weight: weight of the dense scores under ``weighted`` fusion.
     hnsw_ef_search: HNSW ``efSearch`` (recall/latency trade-off) for HNSW index types.
     ivf_nprobe: IVF ``nprobe`` for IVF index types.
+    ivf_on_disk: for IVF index types (e.g. "IVF4096,PQ48"), keep the inverted lists in a
+        memory-mapped file (FAISS ``OnDiskInvertedLists``) instead of in memory.
+    ivf_refine: re-score the ``ivf_refine x k`` best approximate hits exactly from the stored
+        vectors (0 = off); for PQ index types.
     tombstone_rebuild_fraction: for index types that cannot remove vectors (HNSW), the
         fraction of tombstoned vectors past which the dense index is rebuilt.
     bm25_stemmer: a Snowball stemmer language for BM25 ("english"), or "" for none.
@@ -56,6 +60,8 @@ class RetrievalConfig:
     dense_weight: float = 0.5
     hnsw_ef_search: int = 128
     ivf_nprobe: int = 16
+    ivf_on_disk: bool = False
+    ivf_refine: int = 0
     tombstone_rebuild_fraction: float = 0.2
     bm25_stemmer: str = "english"
     max_query_chars: int = 10_000

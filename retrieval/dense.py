@@ -3,8 +3,17 @@
 Vectors are unit length and compared by inner product (cosine). The index type is a FAISS
 ``index_factory`` string from ``[retrieval] index_factory``: ``"Flat"`` (exact; the default),
 ``"HNSW32,Flat"`` (graph, fast approximate search for large corpora), ``"IVF1024,Flat"``
-(inverted lists; trained on the vectors present when the index is (re)built, needs at
-least as many vectors as lists).
+(inverted lists; trained on the vectors present when the index is (re)built, at most
+``max(64 x lists, 65,536)`` of them, sampled; needs at least as many vectors as lists), and
+``"IVF4096,PQ48"`` (IVF with product-quantised codes: 48 bytes a vector instead of 1,536).
+
+**On-disk inverted lists** (``on_disk=True``, ``[retrieval] ivf_on_disk``): for IVF index
+types, :meth:`save` writes the lists into ``invlists.ivfdata`` beside ``dense.faiss``
+(``faiss.OnDiskInvertedLists``) and :meth:`load` memory-maps them, with ``vectors.npy``
+memory-mapped too, so a search process holds only the coarse centroids and the pages it
+touches (see ``bench/ivfpq.py``). A write (add, remove) first copies the lists back into memory.
+``refine=R`` (``[retrieval] ivf_refine``) re-scores the ``R x k`` best approximate candidates
+exactly from the stored vectors, which recovers most of what product quantisation loses.
 
 The live vectors and their keys are kept beside the FAISS index (``vectors.npy``,
 ``keys.npy``), so any index type can be rebuilt without re-encoding.
@@ -34,7 +43,10 @@ False
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -43,6 +55,24 @@ import numpy as np
 from kg.errors import ConfigError, InputError
 
 __all__ = ["DenseIndex"]
+
+
+@contextlib.contextmanager
+def _faiss_chatter_to_stderr():
+    """FAISS's on-disk lists print progress with C printf; keep it off stdout (``--json`` output)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:       # no real file descriptor 1 (embedded interpreters)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _faiss():
@@ -66,8 +96,13 @@ class DenseIndex:
         Tombstone fraction past which a non-removing index is rebuilt.
     """
 
-    def __init__(self, dim: int, factory: str = "Flat", ef_search: int = 128, nprobe: int = 16, rebuild_fraction: float = 0.2) -> None:
+    def __init__(self, dim: int, factory: str = "Flat", ef_search: int = 128, nprobe: int = 16, rebuild_fraction: float = 0.2,
+                 on_disk: bool = False, refine: int = 0) -> None:
         self.dim = int(dim)
+        self.on_disk = bool(on_disk)
+        self.refine = int(refine)
+        self._keys_sorted: bool | None = None   # caches for re-scoring (reset on every write)
+        self._row_of: dict[int, int] | None = None
         self.factory = factory
         self.ef_search = ef_search
         self.nprobe = nprobe
@@ -120,6 +155,8 @@ class DenseIndex:
             raise InputError(f"{keys.shape[0]} keys but {vecs.shape[0]} vectors")
         if keys.shape[0] == 0:
             return
+        self._materialize()
+        self._keys_sorted, self._row_of = None, None
         self.keys = np.concatenate([self.keys, keys])
         self.vectors = np.concatenate([self.vectors, vecs])
         if not self._index.is_trained:
@@ -133,11 +170,13 @@ class DenseIndex:
         keys = np.asarray(sorted({int(k) for k in keys}), dtype=np.int64)
         if keys.size == 0:
             return
+        self._keys_sorted, self._row_of = None, None
         keep = ~np.isin(self.keys, keys)
         present = self.keys[~keep]
         self.keys, self.vectors = self.keys[keep], self.vectors[keep]
         if present.size == 0:
             return
+        self._materialize()
         try:
             self._index.remove_ids(faiss.IDSelectorBatch(present.size, faiss.swig_ptr(present)))
         except RuntimeError:
@@ -158,8 +197,37 @@ class DenseIndex:
                     f"index_factory {self.factory!r} needs at least {nlist} vectors to train, "
                     f"the corpus has {self.keys.size}; use 'Flat' or fewer lists for small corpora"
                 )
-            self._index.train(self.vectors)
-        self._index.add_with_ids(self.vectors, self.keys)
+            self._index.train(self._training_sample())
+        self._index.add_with_ids(np.ascontiguousarray(self.vectors, dtype=np.float32), self.keys)
+
+    def _training_sample(self) -> np.ndarray:
+        """IVF/PQ training vectors: all, or a fixed-seed sample of ``max(64 x lists, 65,536)``."""
+        n = self.keys.size
+        nlist = self._ivf.nlist if self._ivf is not None else 0
+        limit = max(64 * nlist, 65_536)
+        if n <= limit:
+            return np.ascontiguousarray(self.vectors, dtype=np.float32)
+        rows = np.sort(np.random.default_rng(0).choice(n, size=limit, replace=False))
+        return np.ascontiguousarray(self.vectors[rows], dtype=np.float32)
+
+    def _materialize(self) -> None:
+        """Copy memory-mapped inverted lists (and vectors) into memory before a write."""
+        faiss = _faiss()
+        if isinstance(self.vectors, np.memmap):
+            self.vectors = np.array(self.vectors)
+        ivf = self._ivf
+        if ivf is None or not isinstance(faiss.downcast_InvertedLists(ivf.invlists), faiss.OnDiskInvertedLists):
+            return
+        src = faiss.downcast_InvertedLists(ivf.invlists)
+        mem = faiss.ArrayInvertedLists(ivf.nlist, ivf.code_size)
+        for lst in range(ivf.nlist):
+            size = src.list_size(lst)
+            if size:
+                ids = faiss.rev_swig_ptr(src.get_ids(lst), size).copy()
+                codes = faiss.rev_swig_ptr(src.get_codes(lst), size * ivf.code_size).copy()
+                mem.add_entries(lst, size, faiss.swig_ptr(ids), faiss.swig_ptr(codes))
+        ivf.replace_invlists(mem, True)
+        mem.this.disown()   # the index owns it now
 
     # -- reads -----------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -176,7 +244,8 @@ class DenseIndex:
             return []
         self._set_search_params()
         k = min(int(k), len(self))
-        depth = k + len(self._dead) if len(self._dead) < 64 else 2 * k
+        want = k * self.refine if self.refine > 1 else k       # refine: exact re-scoring of more candidates
+        depth = want + len(self._dead) if len(self._dead) < 64 else 2 * want
         faiss = _faiss()
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)  # one query: OpenMP fan-out only adds spin-wait latency
@@ -185,11 +254,30 @@ class DenseIndex:
                 depth = min(depth, self._index.ntotal)
                 scores, ids = self._index.search(q, depth)
                 hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and int(i) not in self._dead]
-                if len(hits) >= k or depth >= self._index.ntotal:
-                    return hits[:k]
+                if len(hits) >= want or depth >= self._index.ntotal:
+                    return self._rescore(q[0], hits[:want], k) if self.refine > 1 else hits[:k]
                 depth *= 2
         finally:
             faiss.omp_set_num_threads(threads)
+
+    def _rescore(self, q: np.ndarray, hits: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """Exact inner products of the candidates, from the stored (possibly memory-mapped) vectors."""
+        if not hits:
+            return hits
+        keys = np.fromiter((h[0] for h in hits), dtype=np.int64, count=len(hits))
+        if self._keys_sorted is None:
+            self._keys_sorted = bool(self.keys.size < 2 or np.all(self.keys[1:] > self.keys[:-1]))
+        if self._keys_sorted:
+            rows = np.searchsorted(self.keys, keys)
+        else:
+            if self._row_of is None:
+                self._row_of = {int(key): i for i, key in enumerate(self.keys)}
+            rows = np.array([self._row_of[int(key)] for key in keys])
+        order = np.argsort(rows)                  # read the memory-mapped rows in file order
+        scores = np.empty(len(rows), dtype=np.float32)
+        scores[order] = np.asarray(self.vectors[rows[order]], dtype=np.float32) @ q
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [(int(keys[i]), float(scores[i])) for i in best]
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -198,9 +286,30 @@ class DenseIndex:
         np.save(folder / "keys.npy", self.keys)
         np.save(folder / "vectors.npy", self.vectors)
         np.save(folder / "tombstones.npy", np.asarray(sorted(self._dead), dtype=np.int64))
-        if self.factory != "Flat":  # Flat rebuilds from vectors.npy in milliseconds
+        on_disk = self.on_disk and self._ivf is not None
+        if on_disk:
+            self._write_on_disk(folder)
+        elif self.factory != "Flat":  # Flat rebuilds from vectors.npy in milliseconds
             faiss.write_index(self._index, str(folder / "dense.faiss"))
-        (folder / "dense.json").write_text(json.dumps({"factory": self.factory, "dim": self.dim, "vectors": len(self)}))
+        (folder / "dense.json").write_text(json.dumps({"factory": self.factory, "dim": self.dim, "vectors": len(self),
+                                                       "on_disk": on_disk}))
+
+    def _write_on_disk(self, folder: Path) -> None:
+        """``dense.faiss`` whose inverted lists live in ``invlists.ivfdata`` beside it."""
+        faiss = _faiss()
+        ivf = self._ivf
+        ondisk = faiss.OnDiskInvertedLists(ivf.nlist, ivf.code_size, str(folder / "invlists.ivfdata"))
+        sources = faiss.InvertedListsPtrVector()
+        sources.push_back(ivf.invlists)
+        with _faiss_chatter_to_stderr():
+            ondisk.merge_from_multiple(sources.data(), sources.size())
+        current, owned = ivf.invlists, ivf.own_invlists
+        ivf.own_invlists = False          # swap the lists in only while writing; the live index keeps its own
+        ivf.replace_invlists(ondisk, False)
+        try:
+            faiss.write_index(self._index, str(folder / "dense.faiss"))
+        finally:
+            ivf.replace_invlists(current, owned)
 
     @classmethod
     def load(cls, folder: Path, factory: str | None = None, **kwargs) -> "DenseIndex":
@@ -209,12 +318,17 @@ class DenseIndex:
         meta = json.loads((folder / "dense.json").read_text())
         want = factory or meta["factory"]
         idx = cls(meta["dim"], want, **kwargs)
+        saved_on_disk = bool(meta.get("on_disk"))
         idx.keys = np.load(folder / "keys.npy")
-        idx.vectors = np.load(folder / "vectors.npy")
+        idx.vectors = np.load(folder / "vectors.npy", mmap_mode="r" if saved_on_disk and idx.on_disk else None)
         if want == meta["factory"] and (folder / "dense.faiss").exists():
-            idx._index = faiss.read_index(str(folder / "dense.faiss"))
+            flags = faiss.IO_FLAG_ONDISK_SAME_DIR if saved_on_disk else 0
+            with _faiss_chatter_to_stderr() if saved_on_disk else contextlib.nullcontext():
+                idx._index = faiss.read_index(str(folder / "dense.faiss"), flags)
             idx._ivf = faiss.try_extract_index_ivf(idx._index) if hasattr(faiss, "try_extract_index_ivf") else None
             idx._dead = {int(k) for k in np.load(folder / "tombstones.npy")}
+            if saved_on_disk and not idx.on_disk:
+                idx._materialize()
         else:
             idx.rebuild()
         return idx

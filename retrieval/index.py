@@ -278,7 +278,8 @@ class LiteratureIndex:
 
     def _dense_kwargs(self) -> dict:
         c = self.config
-        return {"ef_search": c.hnsw_ef_search, "nprobe": c.ivf_nprobe, "rebuild_fraction": c.tombstone_rebuild_fraction}
+        return {"ef_search": c.hnsw_ef_search, "nprobe": c.ivf_nprobe, "rebuild_fraction": c.tombstone_rebuild_fraction,
+                "on_disk": c.ivf_on_disk, "refine": c.ivf_refine}
 
     def _build_lexical(self, show_progress: bool = False) -> LexicalIndex:
         keys, texts = [], []

@@ -66,6 +66,7 @@ COMMAND_MODULES = (
     "train",       # train
     "update",      # update, history, rollback, why
     "serve",       # serve
+    "batch",       # batch diagnose/extract
 )
 
 for _name in COMMAND_MODULES:

@@ -1,4 +1,4 @@
-"""`medkg literature add|stats|remove|rebuild` and `medkg search`: thin wrappers over
+"""`medkg literature add|stats|remove|rebuild|mine` and `medkg search`: thin wrappers over
 :class:`retrieval.LiteratureIndex` (see pipelines/cli/__init__.py)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rich.table import Table
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, err_console, print_json, settings_from
 
-__all__ = ["literature_app", "add", "stats", "remove", "rebuild", "search"]
+__all__ = ["literature_app", "add", "stats", "remove", "rebuild", "search", "mine"]
 
 literature_app = typer.Typer(
     help="Manage the literature index (documents, dense and BM25 indexes).",
@@ -121,3 +121,30 @@ def search(
     for rank, hit in enumerate(hits, start=1):
         table.add_row(str(rank), hit.curie, str(hit.year or ""), f"{hit.score:.3f}", f"[bold]{hit.title}[/bold]\n{hit.snippet}")
     console.print(table)
+
+
+@literature_app.command("mine")
+def mine(
+    out: Annotated[Path, typer.Option("--out", help="The proposal: a guideline TSV to review with `medkg update FILE --dry-run`.", show_default=False)],
+    min_documents: Annotated[int, typer.Option("--min-documents", help="Least number of abstracts mentioning both.")] = 2,
+    max_q: Annotated[float, typer.Option("--max-q", help="Largest Benjamini-Hochberg q-value (Fisher's exact test).")] = 0.05,
+    only_new: Annotated[bool, typer.Option("--only-new", help="Leave out pairs the graph already has as has_phenotype.")] = False,
+    ray: Annotated[Optional[str], typer.Option("--ray", help="Run the extractor on Ray: 'local' or a cluster address.", show_default=False)] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Ray actors (default: the cluster's CPUs).", show_default=False)] = None,
+    home: HomeOpt = None,
+    config: ConfigOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mine disease-phenotype co-mentions in the indexed abstracts into a guideline file to review (never applied)."""
+    from pipelines.mine import mine_literature
+
+    result = mine_literature(settings_from(home, config), out, ray=ray, workers=workers, min_documents=min_documents,
+                             max_q=max_q, only_new=only_new, show_progress=not json_out)
+    if json_out:
+        print_json(result.to_dict())
+        return
+    console.print(
+        f"read {result.documents_read} of {result.documents} abstracts ({result.pmid_documents} with PMIDs); "
+        f"{result.co_mentioned_pairs} disease-phenotype pairs co-mentioned, {result.proposed} proposed "
+        f"({result.already_in_graph} already in the graph) in {out} ({result.seconds:.1f} s)")
+    console.print(f"review it: medkg update {out} --dry-run")
