@@ -161,3 +161,18 @@ def test_json_as_text_plain_is_415_on_a_real_socket(live_port):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(req, timeout=30)
     assert info.value.code == 415
+
+
+# ---------------------------------------------------------------------------------- log noise
+def test_serve_logging_hides_the_faiss_loader_probing():
+    """faiss logs each missing AVX build as 'ModuleNotFoundError' at INFO; the server log must not."""
+    import subprocess
+    import sys
+
+    code = ("import logging; logging.basicConfig(level='INFO'); "
+            "from pipelines.cli.serve import quiet_library_loggers; quiet_library_loggers('INFO'); "
+            "import faiss; logging.getLogger('medkg.api').info('ready')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert "ModuleNotFoundError" not in out.stderr and "faiss.loader" not in out.stderr
+    assert "INFO:medkg.api:ready" in out.stderr                     # INFO itself still shows
