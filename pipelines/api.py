@@ -636,12 +636,16 @@ def create_app(ws: Workspace) -> FastAPI:
             raise HTTPException(403, "the bearer token does not match the server's [serve] token")
 
     def reload_workspace() -> None:
-        """After a write: load the new graph version and swap it in (requests in flight keep the old)."""
-        old = state["ws"]
-        new = Workspace(old.settings, ranker=old.ranker_name)
-        if "literature" in old.__dict__:
-            new.__dict__["literature"] = old.__dict__["literature"]   # unchanged by graph writes
-        state["ws"] = _guard_workspace(new)
+        """After a write: load the new graph version and swap it in (requests in flight keep the old).
+
+        The old workspace is then unreferenced here; its memory goes back to the kernel now and
+        again a few seconds later, when the requests that still hold it have finished.
+        """
+        from pipelines.memory import release_memory, release_memory_later
+
+        state["ws"] = _guard_workspace(state["ws"].successor())
+        release_memory()
+        release_memory_later()
 
     # -- pages
     @app.get("/", include_in_schema=False)

@@ -88,6 +88,25 @@ class Workspace:
             folder = self.settings.home.literature
             return self._timed("literature", lambda: LiteratureIndex.open(folder, self.settings.retrieval))
 
+    # parts a graph write (guideline apply, rollback) cannot change: a successor shares them
+    SHARED_ACROSS_GRAPH_VERSIONS = ("literature",)
+
+    def successor(self) -> "Workspace":
+        """A new, unloaded workspace for the graph version now current in the store.
+
+        Used after a write: the caller loads it (``warm()``), swaps it in and drops every reference
+        to ``self``, whose graph view, concept index, extractor and ranker are then freed as soon as
+        the requests still using them finish (nothing else refers to them: module-level caches
+        of graphs are weak, see ``tests/pipelines/test_workspace_swap.py``);
+        :func:`pipelines.memory.release_memory` then returns their pages to the kernel. The
+        literature index does not depend on the graph and is shared, not reloaded.
+        """
+        new = Workspace(self.settings, ranker=self.ranker_name)
+        for name in self.SHARED_ACROSS_GRAPH_VERSIONS:
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        return new
+
     def warm(self, literature: bool = True) -> "Workspace":
         """Load every part now (the server does this at start-up)."""
         _ = self.graph, self.concept_index, self.extractor, self.ranker
