@@ -1,8 +1,9 @@
 """tests for the server's workspace swap after a write: the old graph, ranker and extractor are freed.
 
 The server's memory grew with every guideline apply / rollback (issue 17). These tests pin the
-release: after a swap nothing keeps the old workspace's parts alive (checked with weak
-references, not timings), and the literature index, which no graph write changes, is shared.
+release: after a swap nothing keeps the old workspace's graph view, concept index and ranker
+alive (checked with weak references, not timings); the literature index, which no graph write
+changes, is shared, and the extractor is handed on when the concept names did not change.
 The memory numbers themselves are in ``bench/serve_load.py`` (write phase).
 """
 
@@ -38,7 +39,7 @@ def _alive(refs: dict[str, weakref.ref]) -> list[str]:
     return [name for name, ref in refs.items() if ref() is not None]
 
 
-def test_successor_shares_only_the_literature(tmp_path):
+def test_successor_shares_the_literature_and_reuses_an_unchanged_extractor(tmp_path):
     home = build_tiny_home(tmp_path / "home")
     ws = Workspace.open(home=home.root).warm()
     new = ws.successor()
@@ -47,6 +48,19 @@ def test_successor_shares_only_the_literature(tmp_path):
     assert not any(name in new.__dict__ for name in PARTS)          # loaded afresh, from the store
     new.warm()
     assert new.graph is not ws.graph and new.graph.graph["version"] == ws.graph.graph["version"]
+    assert new.ranker is not ws.ranker and new.concept_index is not ws.concept_index
+    assert new.extractor is ws.extractor and new.load_ms["extractor"] == 0.0   # same concept names
+    assert "_previous_extractor" not in new.__dict__                 # the offer is not kept
+
+
+def test_successor_builds_its_own_extractor_when_the_names_changed(tmp_path):
+    home = build_tiny_home(tmp_path / "home", literature=False)
+    ws = Workspace.open(home=home.root)
+    _ = ws.extractor
+    ws._extractor_key = "names-of-another-graph"                   # as if a write had renamed concepts
+    new = ws.successor()
+    assert new.extractor is not ws.extractor
+    assert new.extractor.extract("fever and cough").findings           # a working extractor of its own
 
 
 def test_old_workspace_is_freed_after_apply_and_rollback(tmp_path):
@@ -64,7 +78,9 @@ def test_old_workspace_is_freed_after_apply_and_rollback(tmp_path):
         r = c.post("/guidelines", params={"dry_run": "false", "filename": "g.tsv"},
                    content=GUIDELINE.format(v=1).encode(), headers=auth)
         assert r.status_code == 200, r.text
-        assert _alive(before_apply) == []
+        # the guideline adds an edge, no concept names: the extractor is handed on, the rest freed
+        assert _alive(before_apply) == ["extractor"]
+        assert app.state.medkg["ws"].__dict__["extractor"]._obj is before_apply["extractor"]()
 
         applied = app.state.medkg["ws"]
         assert applied.graph.graph["version"] != v0
@@ -74,7 +90,7 @@ def test_old_workspace_is_freed_after_apply_and_rollback(tmp_path):
         del applied
         r = c.post("/graph/rollback", json={"version": v0}, headers=auth)
         assert r.status_code == 200, r.text
-        assert _alive(before_rollback) == []
+        assert _alive(before_rollback) == ["extractor"]
         assert app.state.medkg["ws"].graph.graph["version"] == v0
         assert c.post("/diagnose", json=hpo).status_code == 200
 
