@@ -116,6 +116,20 @@ def start_server(home: str, port: int, config: str | None, log: Path, token: str
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
+def rss_parts_mb(pid: int) -> dict[str, float]:
+    """Anonymous (heap) and file-backed resident memory of one process, from /proc (Linux)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+                    key, value = line.split(":")
+                    out[key[3:].lower()] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
 def server_rss_bytes(pid: int) -> int:
     """RSS of the server and its worker processes (children share pages copy-on-write, so this
     overcounts them; ``pss`` in :func:`server_pss_bytes` does not)."""
@@ -171,6 +185,7 @@ def write_phase(base: str, pid: int, token: str, cycles: int, readers: int, requ
                     answers.append((time.perf_counter() - t0, status))
 
     rss_mb: list[float] = []
+    parts: list[dict] = []
     write_s: list[float] = []
     threads = [threading.Thread(target=reader) for _ in range(readers)]
     t_start = time.perf_counter()
@@ -190,10 +205,14 @@ def write_phase(base: str, pid: int, token: str, cycles: int, readers: int, requ
                 if r.status_code != 200 or r.json().get("serving") != v0:
                     raise SystemExit(f"rollback failed in cycle {i + 1}: {r.status_code} {r.text[:300]}")
                 write_s.append(time.perf_counter() - t0)
-                time.sleep(1.0)                              # let the old objects go before reading RSS
+                # read RSS once the requests in flight during the swap are done and the server has
+                # returned the old view's pages (it trims 0.5 s after the last user lets go)
+                time.sleep(3.0)
                 rss_mb.append(server_rss_bytes(pid) / 2**20)
+                parts.append(rss_parts_mb(pid))
                 print(f"  write cycle {i + 1:2d}/{cycles}: apply + rollback {write_s[-1]:5.1f} s, "
-                      f"server RSS {rss_mb[-1]:7.1f} MB, load average {os.getloadavg()[0]:.1f}", flush=True)
+                      f"server RSS {rss_mb[-1]:7.1f} MB {parts[-1]}, load average {os.getloadavg()[0]:.1f}",
+                      flush=True)
     finally:
         stop.set()
         for t in threads:
@@ -205,6 +224,7 @@ def write_phase(base: str, pid: int, token: str, cycles: int, readers: int, requ
         "apply_rollback_s": {"median": round(statistics.median(write_s), 2), "max": round(max(write_s), 2)},
         "rss_mb_after_cycle": [round(x, 1) for x in rss_mb],
         "rss_growth_pct": round(100 * (rss_mb[-1] - rss_mb[0]) / rss_mb[0], 2),
+        "rss_parts_mb_after_cycle": parts,
         "diagnoses": len(answers), "diagnoses_ok": len(ok), "errors": len(errors), "first_errors": errors[:5],
         "diagnose_p95_s": round(pct(ok, .95), 3), "diagnose_max_s": round(max(ok), 3) if ok else float("nan"),
         "diagnoses_per_s": round(len(ok) / wall, 2),

@@ -45,6 +45,7 @@ import logging
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Literal, Optional
 
@@ -558,6 +559,7 @@ def create_app(ws: Workspace) -> FastAPI:
     serve = ws.settings.serve
     state: dict[str, Any] = {"ws": ws}
     swap_lock = threading.Lock()       # one write (apply / rollback + reload) at a time
+    retired: list[weakref.ref] = []    # the graph views swapped out: checked to be freed
     sparql_pool = concurrent.futures.ThreadPoolExecutor(SPARQL_WORKERS, thread_name_prefix="medkg-sparql")
     sparql_slots = threading.BoundedSemaphore(SPARQL_WORKERS * 2)
 
@@ -639,13 +641,18 @@ def create_app(ws: Workspace) -> FastAPI:
         """After a write: load the new graph version and swap it in (requests in flight keep the old).
 
         The old workspace is then unreferenced here; its memory goes back to the kernel now and
-        again a few seconds later, when the requests that still hold it have finished.
+        again when the requests that still hold it have finished (``pipelines/memory.py``).
         """
-        from pipelines.memory import release_memory, release_memory_later
+        from pipelines.memory import release_memory, release_memory_later, release_when_freed
 
+        old_graph = state["ws"].graph
+        retired.append(weakref.ref(old_graph))
+        release_when_freed(old_graph)                 # trims again once the last request using it is done
+        del old_graph
         state["ws"] = _guard_workspace(state["ws"].successor())
         release_memory()
-        release_memory_later()
+        release_memory_later(30.0, retired=list(retired))   # and warns if an old view is still referenced
+        retired[:] = [ref for ref in retired if ref() is not None]
 
     # -- pages
     @app.get("/", include_in_schema=False)

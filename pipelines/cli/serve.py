@@ -77,6 +77,9 @@ def serve(
     if not settings.serve.token:
         err_console.print("writes (guideline apply, rollback) are disabled: set [serve] token in medkg.toml "
                           "or MEDKG_SERVE_TOKEN to enable them")
+    from pipelines.memory import tune_malloc
+
+    tune_malloc()          # before the graph loads: a long-running process that swaps graph views
     ws = Workspace(settings)
     api = create_app(ws)
     shown = f"[{serve_cfg.host}]" if ":" in serve_cfg.host else serve_cfg.host

@@ -15,7 +15,7 @@ import weakref
 from fastapi.testclient import TestClient
 
 from pipelines.api import _Locked, create_app
-from pipelines.memory import ReleaseStats, release_memory
+from pipelines.memory import ReleaseStats, release_memory, release_when_freed, tune_malloc
 from pipelines.workspace import Workspace
 from tests.pipelines.conftest import TOKEN, build_tiny_home
 
@@ -105,3 +105,28 @@ def test_release_memory_reports_what_it_did():
     del a, b
     stats = release_memory()
     assert isinstance(stats, ReleaseStats) and ref() is None and stats.collected >= 2
+
+
+def test_release_when_freed_fires_once_the_object_is_gone(monkeypatch):
+    import pipelines.memory as memory
+
+    calls = []
+    monkeypatch.setattr(memory, "release_memory_later", lambda delay_s: calls.append(delay_s))
+
+    class View:
+        pass
+
+    view = View()
+    finalizer = release_when_freed(view, delay_s=0.25)
+    assert finalizer.alive and calls == []
+    del view                                    # the last reference: the release is scheduled
+    assert calls == [0.25] and not finalizer.alive
+
+
+def test_tune_malloc_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        assert tune_malloc() is False
+    else:
+        assert tune_malloc() is True
