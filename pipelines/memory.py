@@ -108,4 +108,6 @@ def release_memory_later(delay_s: float = 5.0, retired: Sequence[weakref.ref] = 
 def release_when_freed(obj, delay_s: float = 0.5) -> weakref.finalize:
     """:func:`release_memory` shortly after ``obj`` is garbage (e.g. when the last request still
     using an old graph view finishes), in a daemon thread, so its pages go back at once."""
-    return weakref.finalize(obj, release_memory_later, delay_s)
+    finalizer = weakref.finalize(obj, release_memory_later, delay_s)
+    finalizer.atexit = False            # nothing to give back when the process ends
+    return finalizer
