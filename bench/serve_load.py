@@ -104,16 +104,17 @@ def pct(values: list[float], q: float) -> float:
 
 def start_server(home: str, port: int, config: str | None, log: Path, token: str = "",
                  extra: tuple[str, ...] = ()) -> subprocess.Popen:
-    medkg = Path(sys.executable).with_name("medkg")
-    cmd = [str(medkg) if medkg.exists() else "medkg", "serve", "--home", home, "--port", str(port),
-           "--host", "127.0.0.1", "--log-level", "warning", *extra]
+    # the CLI of this checkout (not whichever one the `medkg` console script was installed from)
+    cmd = [sys.executable, "-c", "import sys; sys.argv[0] = 'medkg'; from pipelines.cli import main; main()",
+           "serve", "--home", home, "--port", str(port), "--host", "127.0.0.1", "--log-level", "warning", *extra]
     if config:
         cmd += ["--config", config]
     env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
     if token:
         env["MEDKG_SERVE_TOKEN"] = token
     out = open(log, "wb")
-    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=REPO)
 
 
 def rss_parts_mb(pid: int) -> dict[str, float]:
