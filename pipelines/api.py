@@ -15,6 +15,9 @@ Safety under load and bad input:
   themselves are the parallelism;
 * bodies larger than ``[serve] max_body_bytes`` are refused with 413, from ``Content-Length``
   and again while the body streams in (chunked uploads have no length);
+* a refused body is read and dropped first (up to 64 MB / 15 s), so that clients still sending
+  get the 413 rather than a connection reset; a JSON body sent with another ``Content-Type``
+  (``text/plain``, none) -> 415 naming the header;
 * malformed JSON and invalid fields -> 400/422 with a message; every :class:`MedkgError`
   -> a 4xx ``{"error": ..., "type": ...}``; anything unexpected -> 500 with a generic message;
   no response or log line ever echoes a note or a request body;
@@ -42,12 +45,15 @@ import logging
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Literal, Optional
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.params import Form
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.errors import (
@@ -189,6 +195,7 @@ _ERRORS = {
     400: {"model": ErrorOut, "description": "Invalid input (MedkgError)"},
     404: {"model": ErrorOut, "description": "Unknown concept"},
     413: {"model": ErrorOut, "description": "Body larger than [serve] max_body_bytes"},
+    415: {"model": ErrorOut, "description": "Body not sent as application/json"},
     422: {"model": ErrorOut, "description": "Invalid request fields"},
 }
 _WRITE_ERRORS = {**_ERRORS, 401: {"model": ErrorOut, "description": "No bearer token"},
@@ -227,6 +234,48 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, list]:
         parts.append(f"{where}: {e.get('msg', 'invalid')}")
         details.append({"loc": loc, "msg": e.get("msg", ""), "type": e.get("type", "")})
     return status, "invalid request: " + "; ".join(parts[:5]) + (" ..." if len(parts) > 5 else ""), details
+
+
+def _is_json_type(content_type: str) -> bool:
+    """True for ``application/json`` and ``application/*+json`` (parameters such as charset ignored).
+
+    >>> _is_json_type("application/json; charset=utf-8"), _is_json_type("application/ld+json")
+    (True, True)
+    >>> _is_json_type("text/plain"), _is_json_type("")
+    (False, False)
+    """
+    main = content_type.split(";", 1)[0].strip().lower()
+    return main == "application/json" or (main.startswith("application/") and main.endswith("+json"))
+
+
+def _unsupported_media_type(content_type: str, accepted: str = "application/json") -> JSONResponse:
+    got = content_type.split(";", 1)[0].strip()[:100] or "none"
+    return _error(415, f"unsupported Content-Type {got!r}: this endpoint reads a JSON body; send it with "
+                       f"'Content-Type: {accepted}'", "UnsupportedMediaType")
+
+
+class _JsonBodyRoute(APIRoute):
+    """A route whose body is a JSON model answers 415 to any other ``Content-Type``.
+
+    FastAPI parses only JSON content types and otherwise validates the raw bytes against the
+    model, which reads as a 422 "valid dictionary" error; a JSON body sent as ``text/plain``,
+    as form data (what ``curl -d`` sends) or with no Content-Type gets a 415 that names the
+    header instead. Routes without a body model (``/guidelines``, ``/sparql``) are unchanged.
+    """
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        field = self.body_field
+        if field is None or isinstance(getattr(field, "field_info", None), Form):
+            return handler
+
+        async def json_only(request: Request) -> Response:
+            content_type = request.headers.get("content-type", "")
+            if not _is_json_type(content_type):
+                return _unsupported_media_type(content_type)
+            return await handler(request)
+
+        return json_only
 
 
 # ----------------------------------------------------------------------------------- ASGI middleware
@@ -289,6 +338,10 @@ class GuardMiddleware:
                     except ValueError:
                         return await respond(_error(400, "invalid Content-Length header", "InputError"))
             if length is not None and length > self.max_body:
+                if not _expects_continue(scope) and length <= DRAIN_MAX_BYTES:
+                    # read the refused body first: closing a socket with unread data sends a TCP
+                    # reset, and a client still writing would see that instead of the 413
+                    await _drain(receive, length)
                 return await respond(self._too_large(length))
             received = 0
 
@@ -299,6 +352,8 @@ class GuardMiddleware:
                     received += len(message.get("body", b""))
                     if received > self.max_body:
                         too_large = True
+                        if message.get("more_body", False):
+                            await _drain(receive, DRAIN_MAX_BYTES - received)
                         raise _BodyTooLarge(self.max_body)
                 return message
 
@@ -327,6 +382,43 @@ class GuardMiddleware:
         got = f"{length:,} bytes" if length is not None else f"more than {self.max_body:,} bytes"
         return _error(413, f"request body is too large ({got}); the limit is {self.max_body:,} bytes "
                            f"([serve] max_body_bytes)", "PayloadTooLarge", headers={"Connection": "close"})
+
+
+DRAIN_MAX_BYTES = 64 * 2**20     # a refused body up to this size is read (and dropped) before the 413
+DRAIN_MAX_S = 15.0               # ... for at most this long
+
+
+def _expects_continue(scope) -> bool:
+    """True when the client waits for ``100 Continue`` before it sends the body (curl does for big ones)."""
+    return any(k == b"expect" and v.strip().lower() == b"100-continue" for k, v in scope.get("headers", []))
+
+
+async def _drain(receive, max_bytes: int, max_s: float = DRAIN_MAX_S) -> bool:
+    """Read and drop the rest of a request body: at most ``max_bytes`` and ``max_s`` seconds.
+
+    A refused upload is drained before the 413 goes out, so that the socket holds no unread data
+    when the server closes it (unread data makes the kernel answer with a reset, and a client
+    still sending, such as ``urllib`` or ``requests``, reports "connection reset" and never reads
+    the 413). Bodies past the bounds are not read: their clients may still see a reset. Returns
+    True when the whole body was read.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_s
+    read = 0
+    while read <= max_bytes:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        try:
+            message = await asyncio.wait_for(receive(), remaining)
+        except (asyncio.TimeoutError, TimeoutError):
+            return False
+        if message["type"] != "http.request":
+            return False
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return False
 
 
 class _BodyTooLarge(HTTPException):
@@ -479,6 +571,7 @@ def create_app(ws: Workspace) -> FastAPI:
     serve = ws.settings.serve
     state: dict[str, Any] = {"ws": ws}
     swap_lock = threading.Lock()       # one write (apply / rollback + reload) at a time
+    retired: list[weakref.ref] = []    # the graph views swapped out: checked to be freed
     sparql_pool = concurrent.futures.ThreadPoolExecutor(SPARQL_WORKERS, thread_name_prefix="medkg-sparql")
     sparql_slots = threading.BoundedSemaphore(SPARQL_WORKERS * 2)
 
@@ -509,6 +602,7 @@ def create_app(ws: Workspace) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.medkg = state
+    app.router.route_class = _JsonBodyRoute      # JSON-body routes answer 415 to other content types
     app.add_middleware(GuardMiddleware, max_body_bytes=serve.max_body_bytes)
 
     # -- error handlers
@@ -524,7 +618,8 @@ def create_app(ws: Workspace) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-                 408: "Timeout", 413: "PayloadTooLarge", 501: "NotImplemented", 503: "Busy", 504: "Timeout"}
+                 408: "Timeout", 413: "PayloadTooLarge", 415: "UnsupportedMediaType", 501: "NotImplemented",
+                 503: "Busy", 504: "Timeout"}
         detail = str(exc.detail)
         if exc.status_code == 400 and detail == "There was an error parsing the body":
             cause = exc.__cause__
@@ -560,12 +655,21 @@ def create_app(ws: Workspace) -> FastAPI:
             raise HTTPException(403, "the bearer token does not match the server's [serve] token")
 
     def reload_workspace() -> None:
-        """After a write: load the new graph version and swap it in (requests in flight keep the old)."""
-        old = state["ws"]
-        new = Workspace(old.settings, ranker=old.ranker_name)
-        if "literature" in old.__dict__:
-            new.__dict__["literature"] = old.__dict__["literature"]   # unchanged by graph writes
-        state["ws"] = _guard_workspace(new)
+        """After a write: load the new graph version and swap it in (requests in flight keep the old).
+
+        The old workspace is then unreferenced here; its memory goes back to the kernel now and
+        again when the requests that still hold it have finished (``pipelines/memory.py``).
+        """
+        from pipelines.memory import release_memory, release_memory_later, release_when_freed
+
+        old_graph = state["ws"].graph
+        retired.append(weakref.ref(old_graph))
+        release_when_freed(old_graph)                 # trims again once the last request using it is done
+        del old_graph
+        state["ws"] = _guard_workspace(state["ws"].successor())
+        release_memory()
+        release_memory_later(30.0, retired=list(retired))   # and warns if an old view is still referenced
+        retired[:] = [ref for ref in retired if ref() is not None]
 
     def _start_version_watcher():
         """With the graph on a SPARQL server, poll its version and reload through the one swap function."""
@@ -740,6 +844,9 @@ def create_app(ws: Workspace) -> FastAPI:
         """Read-only SPARQL over the active graphs; updates -> 400; slower than the timeout -> 504."""
         raw = await request.body()
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and ctype != "application/sparql-query" and not _is_json_type(ctype):
+            return _unsupported_media_type(ctype, "application/json' (a {\"query\": ...} object) or "
+                                                  "'Content-Type: application/sparql-query")
         if ctype == "application/sparql-query":
             try:
                 req = SparqlRequest(query=raw.decode("utf-8"))

@@ -62,15 +62,27 @@ class Workspace:
     @cached_property
     def extractor(self):
         from kg.extract import build_extractor
+        from kg.extract.abbreviations import load_abbreviations
+        from kg.extract.matcher import terms_key
         from kg.terms import terms_from_graph
 
         with self._lock:
             G = self.graph
+            terms = terms_from_graph(G)
+            key = terms_key(terms, load_abbreviations())
+            previous = self.__dict__.pop("_previous_extractor", None)
+            if previous is not None and previous[0] == key:
+                # a successor whose graph has the very same concept names (a guideline adds
+                # edges, not names): the predecessor's extractor is reused, not loaded again
+                self._extractor_key = key
+                self.load_ms["extractor"] = 0.0
+                return previous[1]
             cache = self.settings.home.graph / "extractor"
             # the note limit was checked up front in bytes ([input] max_note_bytes), which bound characters
             limit = self.settings.input.max_note_bytes
-            return self._timed("extractor", lambda: build_extractor(terms_from_graph(G), cache_dir=cache,
-                                                                    max_chars=limit))
+            extractor = self._timed("extractor", lambda: build_extractor(terms, cache_dir=cache, max_chars=limit))
+            self._extractor_key = key
+            return extractor
 
     @cached_property
     def ranker(self):
@@ -91,6 +103,30 @@ class Workspace:
         with self._lock:
             folder = self.settings.home.literature
             return self._timed("literature", lambda: LiteratureIndex.open(folder, self.settings.retrieval))
+
+    # parts a graph write (guideline apply, rollback) cannot change: a successor shares them
+    SHARED_ACROSS_GRAPH_VERSIONS = ("literature",)
+
+    def successor(self) -> "Workspace":
+        """A new, unloaded workspace for the graph version now current in the store.
+
+        Used after a write: the caller loads it (``warm()``), swaps it in and drops every reference
+        to ``self``, whose graph view, concept index, extractor and ranker are then freed as soon as
+        the requests still using them finish (nothing else refers to them: module-level caches
+        of graphs are weak, see ``tests/pipelines/test_workspace_swap.py``);
+        :func:`pipelines.memory.release_memory` then returns their pages to the kernel. The
+        literature index does not depend on the graph and is shared, not reloaded; the
+        extractor is reused when the new graph's concept names are the same (a guideline adds
+        edges), which saves loading a second spaCy pipeline and matcher on every write.
+        """
+        new = Workspace(self.settings, ranker=self.ranker_name)
+        for name in self.SHARED_ACROSS_GRAPH_VERSIONS:
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        if "extractor" in self.__dict__ and getattr(self, "_extractor_key", None):
+            # offered, not shared: the successor takes it only if its concept names are the same
+            new.__dict__["_previous_extractor"] = (self._extractor_key, self.__dict__["extractor"])
+        return new
 
     def warm(self, literature: bool = True) -> "Workspace":
         """Load every part now (the server does this at start-up)."""

@@ -51,6 +51,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -171,7 +172,8 @@ class LiteratureIndex:
         self.dense: DenseIndex | None = None
         self.lexical: LexicalIndex | None = None
         self.stale = ""  # why the index does not match (opened with verify=False)
-        self._pool = None  # one worker thread for the dense half of hybrid search
+        self._batcher = None  # one worker thread encoding the dense half of hybrid searches, batched
+        self._batcher_lock = threading.Lock()
 
     # -- opening ---------------------------------------------------------------------------------
     @classmethod
@@ -291,9 +293,9 @@ class LiteratureIndex:
         return lex
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._batcher is not None:
+            self._batcher.close(wait=True)
+            self._batcher = None
         self.store.close()
 
     def __enter__(self) -> "LiteratureIndex":
@@ -582,16 +584,19 @@ class LiteratureIndex:
             return self.lexical.search(text, k, expansions)
         if mode == "dense":
             return self.dense.search(self.encoder.encode([text])[0], k)
-        # Hybrid: encode + FAISS on a worker thread while BM25 scores here (both release the GIL
-        # for most of their work), so latency is the slower of the two rather than the sum.
+        # Hybrid: the query is encoded on a worker thread while BM25 scores here (both release the
+        # GIL for most of their work), so latency is the slower of the two rather than the sum; the
+        # worker encodes the queries of concurrent searches together (retrieval/batching.py).
         encoder = self.encoder  # load (and check) in this thread
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
+        if self._batcher is None:
+            from retrieval.batching import EncodeBatcher
 
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medkg-dense")
-        future = self._pool.submit(lambda: self.dense.search(encoder.encode([text])[0], depth))
+            with self._batcher_lock:
+                if self._batcher is None:
+                    self._batcher = EncodeBatcher(encoder)
+        future = self._batcher.submit(text)
         lex_hits = self.lexical.search(text, depth, expansions)
-        dense_hits = future.result()
+        dense_hits = self.dense.search(future.result(), depth)
         if self.config.fusion == "rrf":
             fused = rrf([lex_hits, dense_hits], k=self.config.rrf_k)
         else:

@@ -12,7 +12,7 @@ import typer
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, err_console, settings_from
 
-__all__ = ["serve", "is_loopback"]
+__all__ = ["serve", "is_loopback", "quiet_library_loggers"]
 
 
 def is_loopback(host: str) -> bool:
@@ -27,6 +27,23 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# Libraries that log routine start-up probing at INFO: faiss's loader tries its AVX-512 and AVX2
+# builds first and logs "Could not load library with AVX512 support due to: ModuleNotFoundError(...)"
+# for each one the wheel does not ship, which reads like a failure in the server log.
+NOISY_LOGGERS = ("faiss.loader",)
+
+
+def quiet_library_loggers(level: str) -> None:
+    """Raise the noisy library loggers to WARNING unless ``level`` is DEBUG.
+
+    >>> quiet_library_loggers("INFO"); logging.getLogger("faiss.loader").level == logging.WARNING
+    True
+    """
+    if level.upper() != "DEBUG":
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @app.command("serve")
@@ -52,6 +69,7 @@ def serve(
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise typer.BadParameter(f"--log-level must be debug, info, warning or error; got {log_level!r}")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_library_loggers(level)
     if not is_loopback(serve_cfg.host):
         err_console.print(f"[bold yellow]warning:[/] listening on {serve_cfg.host}, not loopback: anyone who can reach "
                           "this machine can send notes to it. The API has no TLS and no per-user log-in; put it behind "
@@ -59,6 +77,9 @@ def serve(
     if not settings.serve.token:
         err_console.print("writes (guideline apply, rollback) are disabled: set [serve] token in medkg.toml "
                           "or MEDKG_SERVE_TOKEN to enable them")
+    from pipelines.memory import tune_malloc
+
+    tune_malloc()          # before the graph loads: a long-running process that swaps graph views
     ws = Workspace(settings)
     api = create_app(ws)
     shown = f"[{serve_cfg.host}]" if ":" in serve_cfg.host else serve_cfg.host
