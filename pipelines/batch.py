@@ -71,12 +71,16 @@ class BatchItem:
     """One input: its id and the request (diagnose keyword arguments, or ``{"note": text}``).
 
     ``error`` is set when the input itself could not be read; it then becomes an error line.
+    ``deidentify`` / ``shift_dates`` are the input's own requests (a JSONL line's fields); the
+    batch's options and ``[privacy]`` can turn them on for every input, never off.
     """
 
     id: str
     request: dict = field(default_factory=dict)
     error: str = ""
     error_type: str = ""
+    deidentify: bool = False
+    shift_dates: bool = False
 
 
 def _read_txt(path: Path, task: str) -> BatchItem:
@@ -103,6 +107,7 @@ def _diagnose_kwargs(obj: dict, where: str) -> dict:
         parts = [f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in err.errors()[:5]]
         raise InputError(f"{where}: invalid request: {'; '.join(parts)}") from None
     data = req.model_dump(exclude_unset=True)
+    data.pop("deidentify", None), data.pop("shift_dates", None)   # read by _jsonl_item, applied by the worker
     notes = [(n["name"], n["text"]) for n in data.pop("notes", [])]
     if "note" in data:
         notes.insert(0, ("note", data.pop("note")))
@@ -136,13 +141,17 @@ def _jsonl_item(line: str, lineno: int, task: str) -> BatchItem:
     item_id = str(raw_id).strip()
     where = f"{where} (id {item_id!r})"
     try:
+        privacy = {key: obj.get(key, False) for key in ("deidentify", "shift_dates")}
+        for key, value in privacy.items():
+            if not isinstance(value, bool):
+                raise InputError(f"{where}: {key!r} must be true or false, got {value!r}")
         if task == "extract":
-            extra = sorted(set(obj) - {"note"})
+            extra = sorted(set(obj) - {"note", "deidentify", "shift_dates"})
             if extra or not isinstance(obj.get("note"), str):
                 raise InputError(f"{where}: batch extract takes {{\"id\": ..., \"note\": \"...\"}}"
                                  + (f"; unexpected field(s) {', '.join(extra)}" if extra else "; 'note' text is missing"))
-            return BatchItem(item_id, {"note": obj["note"]})
-        return BatchItem(item_id, _diagnose_kwargs(obj, where))
+            return BatchItem(item_id, {"note": obj["note"]}, **privacy)
+        return BatchItem(item_id, _diagnose_kwargs(obj, where), **privacy)
     except MedkgError as err:
         return BatchItem(item_id, error=str(err), error_type=type(err).__name__)
 
@@ -261,12 +270,13 @@ class BatchWorker:
     """
 
     def __init__(self, settings, task: str | None = None, ranker: str | None = None, top_k: int = 10,
-                 with_literature: bool = True) -> None:
+                 with_literature: bool = True, deidentify: bool = False, shift_dates: bool = False) -> None:
         from pipelines.workspace import Workspace
 
         _one_thread()
         self.top_k = top_k
         self.with_literature = with_literature
+        self.deidentify, self.shift_dates = deidentify, shift_dates
         self.ws = Workspace(settings, ranker=ranker)
         if task is not None:
             self.load(task)
@@ -299,18 +309,38 @@ class BatchWorker:
             return [mentions(self.ws.graph, self.ws.extractor, item.request.get("text", "")) for item in chunk]
         return [self._one(task, item) for item in chunk]
 
+    def _deidentified(self, item: BatchItem) -> tuple[dict, list]:
+        """The item's request with its notes de-identified when the batch, the line or ``[privacy]``
+        asks for it (as ``medkg diagnose|extract --deidentify`` do: one date shift per input)."""
+        deid_on, shift = self.ws.settings.privacy.choose(self.deidentify or item.deidentify,
+                                                         self.shift_dates or item.shift_dates)
+        texts = ([item.request["note"]] if "note" in item.request
+                 else [text for _, text in item.request.get("notes", [])])
+        if not deid_on or not texts:
+            return item.request, []
+        from kg.deid import default_deidentifier
+
+        results = default_deidentifier().deidentify_many(texts, shift_dates=shift)
+        if "note" in item.request:
+            return {**item.request, "note": results[0].text}, results
+        names = [name for name, _ in item.request["notes"]]
+        return {**item.request, "notes": [(n, r.text) for n, r in zip(names, results)]}, results
+
     def _one(self, task: str, item: BatchItem) -> tuple[str, bool]:
         """(the output line, whether it is a result rather than an error line)."""
         if item.error:
             return _error_line(item.id, item.error, item.error_type or "InputError"), False
         try:
+            request, deid = self._deidentified(item)
             if task == "extract":
-                body = json.dumps(self.ws.extractor.extract(item.request["note"]).to_dict(),
-                                  ensure_ascii=False, default=str)
+                out = self.ws.extractor.extract(request["note"]).to_dict()
+                if deid:
+                    out["deidentified"] = deid[0].to_dict()
+                body = json.dumps(out, ensure_ascii=False, default=str)
             else:
                 from pipelines.diagnose import diagnose
 
-                kwargs = {"top_k": self.top_k, "with_literature": self.with_literature, **item.request}
+                kwargs = {"top_k": self.top_k, "with_literature": self.with_literature, **request}
                 body = diagnose(self.ws, **kwargs).model_dump_json()
         except MedkgError as err:
             return _error_line(item.id, str(err), type(err).__name__), False
@@ -467,13 +497,15 @@ def _cause(err: BaseException) -> str:
 
 
 def make_engine(settings, task: str | None = None, *, ray: str | None = None, workers: int | None = None,
-                ranker: str | None = None, top_k: int = 10, with_literature: bool = True):
+                ranker: str | None = None, top_k: int = 10, with_literature: bool = True,
+                deidentify: bool = False, shift_dates: bool = False):
     """The engine for a batch: in this process without ``ray``, else Ray actors.
 
     ``task`` loads what that task needs up front; an engine can run any task.
     """
     args = (settings, task)
-    kwargs = {"ranker": ranker, "top_k": top_k, "with_literature": with_literature}
+    kwargs = {"ranker": ranker, "top_k": top_k, "with_literature": with_literature,
+              "deidentify": deidentify, "shift_dates": shift_dates}
     if ray is None:
         if workers not in (None, 1):
             raise InputError("--workers needs --ray (local or a cluster address); without it the batch runs "
@@ -506,9 +538,12 @@ class BatchResult:
 
 def run_batch(task: str, source: str | Path, out: str | Path, settings, *, ray: str | None = None,
               workers: int | None = None, ranker: str | None = None, top_k: int = 10, with_literature: bool = True,
-              chunk_size: int = DEFAULT_CHUNK, show_progress: bool = False,
-              engine=None) -> BatchResult:
+              chunk_size: int = DEFAULT_CHUNK, show_progress: bool = False, deidentify: bool = False,
+              shift_dates: bool = False, engine=None) -> BatchResult:
     """Run ``task`` (diagnose / extract) over every input of ``source`` into the JSONL ``out``.
+
+    ``deidentify`` / ``shift_dates`` de-identify every note before extraction (so do a JSONL
+    line's own fields and ``[privacy]``), exactly as ``medkg diagnose|extract --deidentify``.
 
     Ids already in ``out`` are skipped. ``engine`` (from :func:`make_engine`) may be passed to
     reuse loaded workers across calls; it is then left open.
@@ -527,7 +562,7 @@ def run_batch(task: str, source: str | Path, out: str | Path, settings, *, ray: 
     own = engine is None
     if own:
         engine = make_engine(settings, task, ray=ray, workers=workers, ranker=ranker, top_k=top_k,
-                             with_literature=with_literature)
+                             with_literature=with_literature, deidentify=deidentify, shift_dates=shift_dates)
     result = BatchResult(task=task, engine=engine.name, workers=engine.workers, load_seconds=time.perf_counter() - t0)
     from tqdm import tqdm
 

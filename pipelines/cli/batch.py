@@ -10,6 +10,7 @@ import typer
 
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, err_console, print_json, settings_from
+from pipelines.cli.deidentify import DeidentifyOpt, ShiftDatesOpt
 
 __all__ = ["batch_app", "batch_diagnose", "batch_extract"]
 
@@ -53,16 +54,21 @@ def batch_diagnose(
     ranker: Annotated[Optional[str], typer.Option(help="auto, lr, resnik or transformer.")] = None,
     chunk_size: ChunkOpt = 8,
     quiet: QuietOpt = False,
+    deidentify: DeidentifyOpt = False,
+    shift_dates: ShiftDatesOpt = False,
     home: HomeOpt = None,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """One report line per input, each with its id: the same JSON as `medkg diagnose --jsonl`."""
+    """One report line per input, each with its id: the same JSON as `medkg diagnose --jsonl`.
+
+    With --deidentify (or a line's "deidentify": true, or [privacy] deidentify) each note is
+    de-identified first, as `medkg diagnose --deidentify` does."""
     from pipelines.batch import run_batch
 
     result = run_batch("diagnose", input, out, settings_from(home, config), ray=ray, workers=workers, ranker=ranker,
                        top_k=top, with_literature=not no_literature, chunk_size=chunk_size,
-                       show_progress=not (quiet or json_out))
+                       show_progress=not (quiet or json_out), deidentify=deidentify, shift_dates=shift_dates)
     _summary(result, out, json_out)
 
 
@@ -74,13 +80,17 @@ def batch_extract(
     workers: WorkersOpt = None,
     chunk_size: ChunkOpt = 32,
     quiet: QuietOpt = False,
+    deidentify: DeidentifyOpt = False,
+    shift_dates: ShiftDatesOpt = False,
     home: HomeOpt = None,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """One extraction line per note, each with its id: the same JSON as `medkg extract --json`."""
+    """One extraction line per note, each with its id: the same JSON as `medkg extract --json`
+    (with --deidentify, `medkg extract --json --deidentify`)."""
     from pipelines.batch import run_batch
 
     result = run_batch("extract", input, out, settings_from(home, config), ray=ray, workers=workers,
-                       chunk_size=chunk_size, show_progress=not (quiet or json_out))
+                       chunk_size=chunk_size, show_progress=not (quiet or json_out), deidentify=deidentify,
+                       shift_dates=shift_dates)
     _summary(result, out, json_out)

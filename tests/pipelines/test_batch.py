@@ -180,3 +180,44 @@ def test_ray_lines_equal_in_process(ray_local, tiny_home, notes_dir, jsonl, tmp_
     finally:
         engine.close()
     assert ray_local.is_initialized()          # the session's Ray is reused, not shut down
+
+
+PHI_NOTE = ("SYNTHETIC NOTE.\nPatient: John Smith, MRN 4471823, seen 03/14/2024 by Dr. Alice Carter.\n"
+            "Tall 17 yo F with long slender fingers, a dislocated lens and myopia. No seizures.\n")
+
+
+def test_batch_deidentify_equals_single_process_and_hides_phi(tiny_home, tmp_path):
+    """`batch --deidentify` (and a line's own "deidentify": true) de-identify each note first,
+    exactly as `diagnose --deidentify` / `extract --json --deidentify` do."""
+    folder = tmp_path / "phi"
+    folder.mkdir()
+    note = folder / "p.txt"
+    note.write_text(PHI_NOTE, encoding="utf-8")
+    home = str(tiny_home.root)
+    out = tmp_path / "d.jsonl"
+    res = runner.invoke(app, ["batch", "diagnose", str(folder), "--out", str(out), "--home", home,
+                              "--ranker", "lr", "--quiet", "--deidentify"])
+    assert res.exit_code == 0, res.output
+    got = _lines(out)[0]
+    single = runner.invoke(app, ["diagnose", str(note), "--jsonl", "--home", home, "--ranker", "lr", "--deidentify"])
+    assert single.exit_code == 0, single.output
+    assert _strip(got) == _strip(json.loads(single.stdout.splitlines()[0]))
+    for secret in ("John Smith", "4471823", "Alice Carter"):
+        assert secret not in json.dumps(got)
+    # the same ranked ids as without de-identification: findings survive it
+    plain = tmp_path / "plain.jsonl"
+    run_batch("diagnose", folder, plain, load_settings(home=tiny_home.root), ranker="lr", with_literature=False)
+    assert [d["id"] for d in _lines(plain)[0]["diagnoses"]] == [d["id"] for d in got["diagnoses"]]
+    # a JSONL line asks for it itself; extract lines carry the de-identified text like extract --json
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(json.dumps({"id": "x", "note": PHI_NOTE, "deidentify": True}) + "\n"
+                     + json.dumps({"id": "y", "note": PHI_NOTE, "deidentify": "yes"}) + "\n", encoding="utf-8")
+    ext = tmp_path / "e.jsonl"
+    run_batch("extract", lines, ext, load_settings(home=tiny_home.root))
+    x, y = _lines(ext)
+    assert "John Smith" not in json.dumps(x) and "[NAME]" in x["deidentified"]["text"]
+    assert "true or false" in y["error"] and "John Smith" not in json.dumps(y)
+    single_ext = runner.invoke(app, ["extract", str(note), "--json", "--home", home, "--deidentify"])
+    assert single_ext.exit_code == 0, single_ext.output
+    want = json.loads(single_ext.stdout)
+    assert {k: v for k, v in x.items() if k != "id"} == want
