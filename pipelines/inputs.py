@@ -177,8 +177,11 @@ def unknown_ids(store, ids: Iterable[str]) -> list[str]:
     return out
 
 
-def require_known(graph_dir: Path, ids: Sequence[str], what: str = "id") -> list[str]:
+def require_known(graph_dir, ids: Sequence[str], what: str = "id") -> list[str]:
     """Look the ids up in the graph store; :class:`ConceptNotFound` when none is known, else the unknown ones.
+
+    ``graph_dir`` is whatever :func:`kg.store.open_store` opens: pass the :class:`~kg.config.Home`
+    so that a home whose graph lives on a SPARQL server (``[graph] store``) is asked there.
 
     ``GraphNotBuilt`` (no graph yet) propagates, which is also a fast, clear answer.
     """

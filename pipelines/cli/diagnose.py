@@ -78,7 +78,7 @@ def diagnose_cmd(
         hpo_ids, absent_ids = ids[:len(hpo or [])], ids[len(hpo or []):]
         if ids:
             # a small look-up in the graph store (an ASK per id), not the whole graph
-            missing = require_known(settings.home.graph, ids, "id")
+            missing = require_known(settings.home, ids, "id")
             for cid in missing:
                 err_console.print(f"[yellow]warning[/]: {cid} is not in the graph; it will be ignored")
         inputs.append({"phenopacket": pp, "hpo": hpo_ids, "absent": absent_ids})

@@ -283,7 +283,7 @@ def concept_cmd(
     from pipelines.inputs import check_id, require_known
 
     settings = settings_from(home, config)
-    require_known(settings.home.graph, [check_id(concept_id)], "concept")   # before the graph loads
+    require_known(settings.home, [check_id(concept_id)], "concept")   # before the graph loads
     from kg.ids import equivalents, resolve
 
     G = _load(settings)

@@ -227,7 +227,7 @@ def why_cmd(
     h = _home(home, config)
     ids = [check_id(subject), check_id(object_)]   # malformed ids fail before the graph loads
     if version is None:
-        require_known(h.graph, ids, "id")
+        require_known(h, ids, "id")
     G = load_view(h, version=version)
     rows = why(G, subject, predicate, object_)
     if json_out:
