@@ -1,8 +1,8 @@
 """Two `medkg serve` apps on one SPARQL server: a guideline applied through one is answered by the
 other within a bounded time (its VersionWatcher polls the version and reloads), and a rollback too.
 
-Two FastAPI apps in this process (each with its own MEDKG_HOME, as two machines would have), so
-CI does not pay for two server processes; they share nothing but the Oxigraph server.
+Two FastAPI apps in this process (each with its own MEDKG_HOME, as two machines would have), and
+once with two real `medkg serve` processes; they share nothing but the Oxigraph server.
 """
 
 from __future__ import annotations
@@ -90,3 +90,61 @@ def test_version_watcher_survives_a_failing_poll_and_reloads_once_per_change():
         time.sleep(0.01)
     w.stop()
     assert reloaded == ["v2"] and serving == ["v2"] and w.polls >= 4
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_two_serve_processes_on_one_endpoint(tmp_path, sparql_store):
+    """The same as above with two real `medkg serve` processes (what a hospital runs behind a load
+    balancer): an apply through one is served by the other within the bound."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    repo = Path(__file__).resolve().parents[2]
+    homes = [_home(tmp_path / name, sparql_store) for name in ("a", "b")]
+    write_store(Home(homes[0].root, store=sparql_store),
+                [(d, get_source(d.name).license, get_source(d.name).citation) for d in tiny_sources()])
+    ports = [_free_port(), _free_port()]
+    code = "import sys; sys.argv[0] = 'medkg'; from pipelines.cli import main; main()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, "serve", "--home", str(h.root), "--port", str(p)],
+                              cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for h, p in zip(homes, ports)]
+    try:
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        deadline = time.monotonic() + 120
+        for url in urls:
+            while True:
+                try:
+                    if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, f"medkg serve at {url} did not start"
+                time.sleep(0.2)
+        a, b = (httpx.Client(base_url=u, timeout=30) for u in urls)
+        v0 = b.get("/health").json()["versions"]["graph"]
+        r = a.post("/guidelines", params={"dry_run": "false", "filename": "g.tsv"}, content=GUIDELINE.encode(),
+                   headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 200, r.text
+        v1 = r.json()["serving"]
+        assert v1 != v0
+        took = _wait(b, v1)
+        print(f"the second process served {v1} {took:.2f} s after the apply")
+        assert any(w["kind"] == "guideline" for w in b.get("/why", params=WHY).json())
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
