@@ -747,10 +747,9 @@ def create_app(ws: Workspace) -> FastAPI:
             raise InputError("nothing to diagnose: give 'note', 'notes', 'phenopacket' or 'hpo' ids")
         deid_on, shift = current().settings.privacy.choose(req.deidentify, req.shift_dates)
         if deid_on and notes:
-            from kg.deid import default_deidentifier
+            from kg.deid import deidentify_notes
 
-            results = default_deidentifier().deidentify_many([t for _, t in notes], shift_dates=shift)
-            notes = [(name, r.text) for (name, _), r in zip(notes, results)]
+            notes, _ = deidentify_notes(notes, shift_dates=shift)
         # the phenopacket was checked against the model above; the parser gets plain JSON back
         phenopacket = req.phenopacket.model_dump(exclude_unset=True) if req.phenopacket is not None else None
         report = diagnose(current(), notes=notes, phenopacket=phenopacket, hpo=req.hpo, absent=req.absent,

@@ -314,17 +314,15 @@ class BatchWorker:
         asks for it (as ``medkg diagnose|extract --deidentify`` do: one date shift per input)."""
         deid_on, shift = self.ws.settings.privacy.choose(self.deidentify or item.deidentify,
                                                          self.shift_dates or item.shift_dates)
-        texts = ([item.request["note"]] if "note" in item.request
-                 else [text for _, text in item.request.get("notes", [])])
-        if not deid_on or not texts:
+        if not deid_on or not (item.request.get("note") is not None or item.request.get("notes")):
             return item.request, []
-        from kg.deid import default_deidentifier
+        from kg.deid import deidentify_notes
 
-        results = default_deidentifier().deidentify_many(texts, shift_dates=shift)
         if "note" in item.request:
-            return {**item.request, "note": results[0].text}, results
-        names = [name for name, _ in item.request["notes"]]
-        return {**item.request, "notes": [(n, r.text) for n, r in zip(names, results)]}, results
+            [(_, text)], results = deidentify_notes([("note", item.request["note"])], shift_dates=shift)
+            return {**item.request, "note": text}, results
+        notes, results = deidentify_notes(item.request["notes"], shift_dates=shift)
+        return {**item.request, "notes": notes}, results
 
     def _one(self, task: str, item: BatchItem) -> tuple[str, bool]:
         """(the output line, whether it is a result rather than an error line)."""

@@ -89,13 +89,11 @@ def diagnose_cmd(
 
     deid_on, shift = settings.privacy.choose(deidentify, shift_dates)
     if deid_on:
-        from kg.deid import default_deidentifier
+        from kg.deid import deidentify_notes
 
         for inp in inputs:
             if inp.get("notes"):  # one input = one patient: one date shift for all its notes
-                names, texts = zip(*inp["notes"])
-                results = default_deidentifier().deidentify_many(texts, shift_dates=shift)
-                inp["notes"] = [(n, r.text) for n, r in zip(names, results)]
+                inp["notes"], _ = deidentify_notes(inp["notes"], shift_dates=shift)
 
     from pipelines.diagnose import diagnose
     from pipelines.workspace import Workspace
