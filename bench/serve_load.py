@@ -152,6 +152,21 @@ SYNTHETIC_GUIDELINE = (
     "OMIM:154700\thas_phenotype\tHP:0001945\tweak\tsynthetic-benchmark\n")
 
 
+def send(c: httpx.Client, kind: str, method: str, path: str, kw: dict, errors: list[str],
+         lock: threading.Lock) -> int:
+    """One request; its status (-1 when it did not get an answer). Failures are added to ``errors``."""
+    try:
+        r = c.request(method, path, **kw)
+    except httpx.HTTPError as err:
+        with lock:
+            errors.append(f"{kind} -> {type(err).__name__}: {err}")
+        return -1
+    if r.status_code != 200:
+        with lock:
+            errors.append(f"{kind} -> {r.status_code}: {r.text[:200]}")
+    return r.status_code
+
+
 def write_phase(base: str, pid: int, token: str, cycles: int, readers: int, request_for, timeout: float) -> dict:
     """``cycles`` x (apply the synthetic guideline, roll back) while ``readers`` clients diagnose."""
     auth = {"Authorization": f"Bearer {token}"}
@@ -172,16 +187,7 @@ def write_phase(base: str, pid: int, token: str, cycles: int, readers: int, requ
                 i = next(counter)
                 kind, method, path, kw = request_for(i)
                 t0 = time.perf_counter()
-                try:
-                    r = c.request(method, path, **kw)
-                    status = r.status_code
-                    if status != 200:
-                        with lock:
-                            errors.append(f"{kind} -> {status}: {r.text[:200]}")
-                except httpx.HTTPError as err:
-                    status = -1
-                    with lock:
-                        errors.append(f"{kind} -> {type(err).__name__}: {err}")
+                status = send(c, kind, method, path, kw, errors, lock)
                 with lock:
                     answers.append((time.perf_counter() - t0, status))
 
@@ -321,16 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                         return
                     kind, method, path, kw = plan(i)
                     t0 = time.perf_counter()
-                    try:
-                        r = c.request(method, path, **kw)
-                        status = r.status_code
-                        if status != 200:
-                            with lock:
-                                errors.append(f"{kind} -> {status}: {r.text[:200]}")
-                    except httpx.HTTPError as err:
-                        status = -1
-                        with lock:
-                            errors.append(f"{kind} -> {type(err).__name__}: {err}")
+                    status = send(c, kind, method, path, kw, errors, lock)
                     t1 = time.perf_counter()
                     with lock:
                         results.append((kind, t1 - t0, status, t1))
