@@ -221,6 +221,18 @@ def speed(ranker: Ranker, cases: list[Case], n: int) -> dict:
     return out
 
 
+def _progress(log):
+    """A training progress callback that logs at most every 30 s."""
+    last = [0.0]
+
+    def prog(stage, i, n):
+        if time.time() - last[0] > 30:
+            log(f"    {time.strftime('%H:%M:%S')} {stage} {i}/{n}")
+            last[0] = time.time()
+
+    return prog
+
+
 def get_transformer(G, T: AnnotationTable, folder: Path, profile: str, candidates: str, graph_bias: bool,
                     cache: Path, log, retrain: bool = False, disease_fraction: float | None = None):
     from model.graph_transformer import TransformerRanker
@@ -229,14 +241,7 @@ def get_transformer(G, T: AnnotationTable, folder: Path, profile: str, candidate
     if retrain or not (folder / "config.json").exists():
         over = {} if disease_fraction is None else {"disease_fraction": disease_fraction}
         cfg = TrainConfig.profile(profile, candidates=candidates, graph_bias=graph_bias, **over)
-        last = [0.0]
-
-        def prog(stage, i, n):
-            if time.time() - last[0] > 30:
-                log(f"    {time.strftime('%H:%M:%S')} {stage} {i}/{n}")
-                last[0] = time.time()
-
-        res = train(G, folder, cfg, progress=prog, table=T, cache_dir=cache)
+        res = train(G, folder, cfg, progress=_progress(log), table=T, cache_dir=cache)
         log(f"    trained {folder.name}: {res.seconds:.0f}s, peak RSS {res.peak_rss_mb:.0f} MB, "
             f"val top-1 {res.val_top1:.3f} (LR on same simulated val {res.val_top1_lr:.3f}), T={res.temperature:.2f}")
     return TransformerRanker.load(folder, G, T, candidates=candidates)
@@ -311,14 +316,7 @@ def get_ablation(G, T: AnnotationTable, full_folder: Path, folder: Path, candida
     if retrain or have is None or _comparable(have) != _comparable(want):
         if have is not None and not retrain:
             log(f"    {folder.name}: trained with another configuration than {full_folder.name}; retraining")
-        last = [0.0]
-
-        def prog(stage, i, n):
-            if time.time() - last[0] > 30:
-                log(f"    {time.strftime('%H:%M:%S')} {stage} {i}/{n}")
-                last[0] = time.time()
-
-        res = train(G, folder, want, progress=prog, table=T, cache_dir=cache)
+        res = train(G, folder, want, progress=_progress(log), table=T, cache_dir=cache)
         log(f"    trained {folder.name} (ablation of {full_folder.name}): {res.seconds:.0f}s, "
             f"{res.train_cases} simulated patients, peak RSS {res.peak_rss_mb:.0f} MB")
     return TransformerRanker.load(folder, G, T, candidates=candidates)
