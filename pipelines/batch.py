@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kg.errors import ConfigError, InputError, MedkgError
+from pipelines.inputs import InputConfig
 
 __all__ = ["BatchItem", "BatchResult", "BatchWorker", "TASKS", "WORKER_TASKS", "map_chunks", "RAY_EXTRA", "iter_inputs", "count_inputs",
            "done_ids", "make_engine", "LocalEngine", "RayEngine", "run_batch", "require_ray"]
@@ -83,12 +84,12 @@ class BatchItem:
     shift_dates: bool = False
 
 
-def _read_txt(path: Path, task: str) -> BatchItem:
-    from pipelines.cli.diagnose import read_note   # the very reader `medkg diagnose FILE` uses
+def _read_txt(path: Path, task: str, limits: InputConfig) -> BatchItem:
+    from pipelines.inputs import read_note   # the very reader `medkg diagnose FILE` uses
 
     item_id = path.name[:-4] if path.name.endswith(".txt") else path.name
     try:
-        name, text = read_note(str(path))
+        name, text = read_note(str(path), limits)
     except MedkgError as err:
         return BatchItem(item_id, error=str(err), error_type=type(err).__name__)
     return BatchItem(item_id, {"note": text} if task == "extract" else {"notes": [(name, text)]})
@@ -156,8 +157,10 @@ def _jsonl_item(line: str, lineno: int, task: str) -> BatchItem:
         return BatchItem(item_id, error=str(err), error_type=type(err).__name__)
 
 
-def iter_inputs(path: str | Path, task: str) -> Iterator[BatchItem]:
+def iter_inputs(path: str | Path, task: str, limits: InputConfig = InputConfig()) -> Iterator[BatchItem]:
     """The inputs of a batch: a folder of ``.txt`` notes (sorted by name) or a JSONL file.
+
+    Note files are checked against ``limits`` (``[input]``) as ``medkg diagnose FILE`` checks them.
 
     A repeated id becomes an error item (its first occurrence is the one processed).
     """
@@ -169,13 +172,13 @@ def iter_inputs(path: str | Path, task: str) -> Iterator[BatchItem]:
     files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file()) if path.is_dir() else []
     if path.is_dir() and not files:
         raise InputError(f"batch input folder {path} holds no .txt notes")
-    return _unique(_items(path, files, task))
+    return _unique(_items(path, files, task, limits))
 
 
-def _items(path: Path, files: list[Path], task: str) -> Iterator[BatchItem]:
+def _items(path: Path, files: list[Path], task: str, limits: InputConfig) -> Iterator[BatchItem]:
     if path.is_dir():
         for p in files:
-            yield _read_txt(p, task)
+            yield _read_txt(p, task, limits)
         return
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -553,7 +556,7 @@ def run_batch(task: str, source: str | Path, out: str | Path, settings, *, ray: 
     source, out = Path(source), Path(out)
     if source.exists() and out.exists() and source.resolve() == out.resolve():
         raise InputError(f"--out {out} is the input file; choose another output file")
-    items = iter_inputs(source, task)
+    items = iter_inputs(source, task, settings.input)
     total = count_inputs(source)
     skip = done_ids(out)
     t0 = time.perf_counter()

@@ -32,10 +32,11 @@ def deidentify_cmd(
     [URL], [IP]; ages over 89 become "≥90"/"90 or older". --json gives the spans with their types
     (offsets in both texts, never the PHI itself)."""
     from kg.deid import default_deidentifier
-    from pipelines.cli.diagnose import read_note
+    from pipelines.inputs import read_note
 
-    _, shift = settings_from(home, config).privacy.choose(True, shift_dates)
-    _, text = read_note(file)
+    settings = settings_from(home, config)
+    _, shift = settings.privacy.choose(True, shift_dates)
+    _, text = read_note(file, settings.input)
     result = default_deidentifier().deidentify_many([text], shift_dates=shift)[0]
     if json_out:
         print_json(result.to_dict())

@@ -13,16 +13,10 @@ from kg.errors import InputError
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, console, err_console, print_json, settings_from
 from pipelines.cli.deidentify import DeidentifyOpt, ShiftDatesOpt
+from pipelines.inputs import read_note
 
 schema_app = typer.Typer(help="Print JSON Schemas of medkg's outputs.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
-
-
-def read_note(path: str, limits=None) -> tuple[str, str]:
-    """(name, text) of a note file or '-' (stdin), checked before anything loads (see pipelines.inputs)."""
-    from pipelines.inputs import InputConfig, read_note as _read
-
-    return _read(path, limits or InputConfig())
 
 
 @app.command("diagnose")

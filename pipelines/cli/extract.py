@@ -12,6 +12,7 @@ from rich.table import Table
 from pipelines.cli import app
 from pipelines.cli.common import ConfigOpt, HomeOpt, JsonOpt, console, print_json, settings_from
 from pipelines.cli.deidentify import DeidentifyOpt, ShiftDatesOpt
+from pipelines.inputs import read_note
 
 __all__ = ["extract", "extractor_for_home"]
 
@@ -24,13 +25,6 @@ def extractor_for_home(home):
     view = importlib.import_module("kg.view")  # written alongside; imported late so tests can patch it
     G = view.load_view(home)
     return build_extractor(terms_from_graph(G), cache_dir=Path(home.graph) / "extractor")
-
-
-def _read(file: str, limits=None) -> str:
-    """The note's text, checked (empty, binary, over-size, not UTF-8) before the extractor loads."""
-    from pipelines.inputs import InputConfig, read_note
-
-    return read_note(file, limits or InputConfig())[1]
 
 
 @app.command("extract")
@@ -46,7 +40,7 @@ def extract(
 
     With --deidentify the extractor reads the de-identified note; --json adds it as "deidentified"."""
     settings = settings_from(home, config)
-    data = _read(file, settings.input)   # checked text: empty/binary/over-size notes fail before anything loads
+    _, data = read_note(file, settings.input)   # checked text: empty/binary/over-size notes fail before anything loads
     deid_on, shift = settings.privacy.choose(deidentify, shift_dates)
     deid = None
     if deid_on:
